@@ -1,9 +1,45 @@
 #!/usr/bin/env node
+import { Command, CommanderError } from "commander";
 import { VERSION } from "../taipan-version.js";
+import { COMMANDS } from "./commands/registry.js";
+import { EXIT_USAGE, reportError, UsageError } from "./errors.js";
 
-const args = process.argv.slice(2);
-if (args[0] === "--version" || args[0] === "-V") {
-  process.stdout.write(`taipan ${VERSION}\n`);
-} else {
-  process.stdout.write("usage: taipan <command> [options]\n");
+function buildProgram(): Command {
+  const program = new Command("taipan");
+  program
+    .description("A conda-compatible package and environment manager")
+    .version(`taipan ${VERSION}`, "-V, --version", "print the taipan version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  // Every subcommand throws instead of exiting, so usage errors get conda's exit status 2.
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
 }
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const program = buildProgram();
+  // Ctrl-C: commands install their own handlers for cleanup; a second Ctrl-C exits at once.
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help")
+        return 0;
+      if (json) return reportError(new UsageError(err.message.replace(/^error: /, "")), true);
+      return EXIT_USAGE;
+    }
+    return reportError(err, json);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = reportError(err, false);
+  },
+);
