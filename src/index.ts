@@ -2,3 +2,13 @@
 export { ParseError, TaipanError } from "./conda/errors.js";
 export { VERSION as TAIPAN_VERSION } from "./taipan-version.js";
 export { InvalidRecordError, normalizeTimestamp, PackageRecord, type RecordContext } from "./conda/package-record.js";
+export {
+  currentSubdir,
+  KNOWN_SUBDIRS,
+  nativeSubdir,
+  Platform,
+  type PlatformOs,
+  PlatformParseError,
+  type Subdir,
+  subdirInfo,
+} from "./conda/platform.js";
