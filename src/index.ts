@@ -12,3 +12,4 @@ export {
   type Subdir,
   subdirInfo,
 } from "./conda/platform.js";
+export { compareComponents, Version, type VersionComponent, type VersionPart } from "./conda/version.js";

@@ -1,4 +1,5 @@
 import { TaipanError } from "./errors.js";
+import { Version } from "./version.js";
 
 /** Thrown when a repodata / index.json / conda-meta record is not a usable package record. */
 export class InvalidRecordError extends TaipanError {
@@ -107,6 +108,18 @@ export class PackageRecord {
     this.track_features = [];
     this.features = [];
     this.extra = {};
+  }
+
+  // Parsed once per record for the solver; re-parsed only if `version` is reassigned.
+  #parsedVersion: Version | undefined;
+
+  /** `version` parsed as a conda `Version` (cached; throws `ParseError` for an invalid version). */
+  get parsedVersion(): Version {
+    const v = this.#parsedVersion;
+    if (v !== undefined && v.source === this.version) return v;
+    const parsed = Version.parse(this.version);
+    this.#parsedVersion = parsed;
+    return parsed;
   }
 
   /** `name-version-build`, conda's "dist name". */
