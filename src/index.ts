@@ -13,3 +13,35 @@ export {
   subdirInfo,
 } from "./conda/platform.js";
 export { compareComponents, Version, type VersionComponent, type VersionPart } from "./conda/version.js";
+export { type ConfigSource, parseCondarc, readCondarc } from "./env/condarc-file.js";
+export { condarcFiles, defaultSearchPath } from "./env/condarc-search-path.js";
+export {
+  type ChannelPriority,
+  type CondaConfig,
+  configValues,
+  defaultRootPrefix,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  loadConfig,
+} from "./env/config.js";
+export { CondarcEditor, userCondarcPath } from "./env/config-edit.js";
+export {
+  type EnvironmentEntry,
+  environmentName,
+  environmentsTxtPath,
+  isEnvironment,
+  listEnvironments,
+  type PrefixSelection,
+  registerEnvironment,
+  resolvePrefix,
+  unregisterEnvironment,
+} from "./env/environments.js";
+export {
+  ActivationError,
+  CondarcError,
+  ConfigEditError,
+  EnvironmentFileError,
+  EnvironmentNotFoundError,
+  ExplicitFileError,
+  InvalidEnvironmentError,
+} from "./env/errors.js";
