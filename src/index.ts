@@ -45,3 +45,9 @@ export {
   ExplicitFileError,
   InvalidEnvironmentError,
 } from "./env/errors.js";
+export {
+  type EnvironmentFile,
+  formatEnvironmentFile,
+  parseEnvironmentFile,
+  readEnvironmentFile,
+} from "./env/environment-file.js";
