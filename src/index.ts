@@ -51,3 +51,15 @@ export {
   parseEnvironmentFile,
   readEnvironmentFile,
 } from "./env/environment-file.js";
+export {
+  EXPLICIT_MARKER,
+  type ExplicitEntry,
+  type ExplicitFile,
+  type ExplicitRecord,
+  formatExplicitFile,
+  isExplicitText,
+  parseExplicitFile,
+  parseExplicitLine,
+  readExplicitFile,
+  sortForExplicit,
+} from "./env/explicit-file.js";
