@@ -63,3 +63,9 @@ export {
   readExplicitFile,
   sortForExplicit,
 } from "./env/explicit-file.js";
+export {
+  BuildNumberSpec,
+  type VersionOperator,
+  VersionSpec,
+  type VersionSpecNode,
+} from "./conda/version-spec.js";
