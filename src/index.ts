@@ -69,3 +69,14 @@ export {
   VersionSpec,
   type VersionSpecNode,
 } from "./conda/version-spec.js";
+export {
+  ChecksumMismatchError,
+  CorruptArchiveError,
+  DownloadError,
+  UnsafeArchiveError,
+} from "./package/errors.js";
+export { type ArchiveKind, archiveKind, stripArchiveExtension } from "./package/archive-name.js";
+export { type ExtractOptions, type ExtractResult, extractPackage } from "./package/extract.js";
+export { type FileDigest, hashFile } from "./package/hash.js";
+export { type PackageInfo, readPackageInfo } from "./package/package-info.js";
+export { defaultLimits, type ExtractLimits } from "./package/safe-extract.js";
