@@ -80,3 +80,16 @@ export { type ExtractOptions, type ExtractResult, extractPackage } from "./packa
 export { type FileDigest, hashFile } from "./package/hash.js";
 export { type PackageInfo, readPackageInfo } from "./package/package-info.js";
 export { defaultLimits, type ExtractLimits } from "./package/safe-extract.js";
+export {
+  Channel,
+  type ChannelConfig,
+  ChannelParseError,
+  DEFAULT_CHANNEL_ALIAS,
+  DEFAULT_CHANNELS_UNIX,
+  DEFAULT_CHANNELS_WIN,
+  DEFAULT_CUSTOM_CHANNELS,
+  defaultChannelConfig,
+  pathToChannelUrl,
+  redactUrl,
+  UNKNOWN_CHANNEL,
+} from "./conda/channel.js";
