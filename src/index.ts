@@ -93,3 +93,15 @@ export {
   redactUrl,
   UNKNOWN_CHANNEL,
 } from "./conda/channel.js";
+} from "./conda/channel.js";
+export {
+  OfflineCacheMissError,
+  RepodataFetchError,
+  RepodataParseError,
+  UnavailableChannelError,
+} from "./repodata/errors.js";
+export type { ChannelLike } from "./repodata/channel-source.js";
+export type { FetchOptions } from "./repodata/fetch.js";
+export { type GatewayOptions, type LoadRequest, RepodataGateway, RepodataIndex } from "./repodata/gateway.js";
+export { type CacheState, HttpCache } from "./repodata/http-cache.js";
+export { SparseRepodata } from "./repodata/sparse-index.js";

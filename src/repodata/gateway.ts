@@ -1,0 +1,242 @@
+import type { PackageRecord } from "../conda/package-record.js";
+import { type CachedFetchContext, cachedFetch } from "./cached-fetch.js";
+import {
+  type ChannelLike,
+  type ChannelSource,
+  DEFAULT_CHANNEL_ALIAS,
+  toChannelSource,
+} from "./channel-source.js";
+import { decompressBz2, decompressZstd } from "./decompress.js";
+import { RepodataParseError, UnavailableChannelError } from "./errors.js";
+import { type FetchOptions, HttpClient } from "./fetch.js";
+import { HttpCache } from "./http-cache.js";
+import { fetchShardIndex, ShardedSubdir } from "./shards.js";
+import { SparseRepodata } from "./sparse-index.js";
+import { specName } from "./spec-name.js";
+
+export interface GatewayOptions extends FetchOptions {
+  /** Cache directory (conda's `pkgs/cache`); repodata goes to `<cacheDir>/repodata`, shards to `<cacheDir>/shards`. */
+  cacheDir?: string;
+  /** Only use cached repodata; fail when a channel was never fetched. */
+  offline?: boolean;
+  /** Revalidate cached repodata even within its max-age. */
+  refresh?: boolean;
+  /** Where bare channel names live. Default https://conda.anaconda.org. */
+  channelAlias?: string;
+  /** CEP 16: "auto" uses shards when a remote channel serves them and `specs` are given. */
+  shards?: "auto" | "never";
+}
+
+export interface LoadRequest {
+  /** In priority order: channel 0 first. */
+  channels: (string | ChannelLike)[];
+  /** e.g. `[platform, "noarch"]`. */
+  subdirs: string[];
+  /** Specs or names whose dependency closure must be loaded from sharded channels. */
+  specs?: string[];
+}
+
+type Source = {
+  rank: number;
+  channel: string;
+  subdir: string;
+  sparse?: SparseRepodata;
+  sharded?: ShardedSubdir;
+};
+
+/** The variants of a subdir's repodata, best first (smallest download). */
+const REPODATA_VARIANTS = [".json.zst", ".json.bz2", ".json"];
+
+async function decodeRepodata(raw: Buffer, variant: string, shown: string): Promise<Buffer> {
+  if (variant === ".json.zst") return decompressZstd(raw, shown);
+  if (variant === ".json.bz2") return decompressBz2(raw, shown);
+  return raw;
+}
+
+/**
+ * Loads channels' repodata for a set of subdirs and answers "all records named X, in channel
+ * order". Full repodata is indexed per name without being parsed; CEP 16 shards are fetched only
+ * for the names reachable from the request.
+ */
+export class RepodataGateway {
+  private readonly opts: GatewayOptions;
+  private readonly client: HttpClient;
+  private readonly cache: HttpCache | undefined;
+
+  constructor(opts: GatewayOptions = {}) {
+    this.opts = opts;
+    this.client = new HttpClient(opts);
+    this.cache = opts.cacheDir ? new HttpCache(`${opts.cacheDir}/repodata`) : undefined;
+  }
+
+  /** Releases pooled connections (call when done, so the process can exit promptly). */
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private context(): CachedFetchContext {
+    return { client: this.client, cache: this.cache, offline: this.opts.offline, refresh: this.opts.refresh };
+  }
+
+  async load(req: LoadRequest): Promise<RepodataIndex> {
+    const alias = this.opts.channelAlias ?? DEFAULT_CHANNEL_ALIAS;
+    const seen = new Set<string>();
+    const channels: ChannelSource[] = [];
+    for (const c of req.channels) {
+      const src = toChannelSource(c, alias);
+      if (seen.has(src.name)) continue;
+      seen.add(src.name);
+      channels.push(src);
+    }
+    const subdirs = [...new Set(req.subdirs)];
+    const useShards = this.opts.shards !== "never" && req.specs !== undefined;
+    const perChannel = await Promise.all(
+      channels.map(async (ch, rank) => {
+        const loaded = await Promise.all(
+          subdirs.map((subdir) => this.loadSubdir(ch, rank, subdir, useShards)),
+        );
+        const present = loaded.filter((s): s is Source => s !== undefined);
+        if (present.length === 0)
+          throw new UnavailableChannelError(ch.redacted, `no ${subdirs.join(", ")} repodata`);
+        return present;
+      }),
+    );
+    const index = new RepodataIndex(
+      channels.map((c) => c.name),
+      perChannel.flat(),
+    );
+    if (req.specs) {
+      const names = req.specs.map(specName).filter((n): n is string => n !== undefined);
+      await index.ensure(names);
+    }
+    return index;
+  }
+
+  private async loadSubdir(
+    ch: ChannelSource,
+    rank: number,
+    subdir: string,
+    useShards: boolean,
+  ): Promise<Source | undefined> {
+    const ctx = this.context();
+    const subdirUrl = ch.subdirUrl(subdir);
+    if (useShards && !subdirUrl.startsWith("file:")) {
+      const index = await fetchShardIndex(subdirUrl, ctx);
+      if (index) {
+        const sharded = new ShardedSubdir(index, {
+          channel: ch.name,
+          subdir,
+          ctx,
+          shardCacheDir: this.opts.cacheDir ? `${this.opts.cacheDir}/shards` : undefined,
+        });
+        return { rank, channel: ch.name, subdir, sharded };
+      }
+    }
+    const res = await cachedFetch(`${subdirUrl}/repodata`, REPODATA_VARIANTS, ctx, decodeRepodata);
+    if (!res.found) return undefined;
+    try {
+      const sparse = SparseRepodata.parse(res.body, {
+        source: res.source,
+        subdir,
+        channel: ch.name,
+        subdirUrl,
+      });
+      return { rank, channel: ch.name, subdir, sparse };
+    } catch (e) {
+      // Never trust a cached body that does not parse: drop it so the next run downloads again.
+      if (e instanceof RepodataParseError && res.cacheKey && this.cache)
+        await this.cache.invalidate(res.cacheKey);
+      throw e;
+    }
+  }
+}
+
+/**
+ * The records of the loaded channels, by name. `get` is synchronous; for sharded channels it
+ * returns the shards loaded so far (the closure of the request's specs), and `ensure` loads more.
+ */
+export class RepodataIndex {
+  /** Canonical channel names, highest priority first. */
+  readonly channels: readonly string[];
+  private readonly sources: Source[];
+  private readonly byName = new Map<string, PackageRecord[]>();
+  private readonly ranks = new WeakMap<PackageRecord, number>();
+  private readonly channelRanks: Map<string, number>;
+
+  constructor(channels: string[], sources: Source[]) {
+    this.channels = channels;
+    this.sources = [...sources].sort((a, b) => a.rank - b.rank);
+    this.channelRanks = new Map(channels.map((c, k) => [c, k]));
+  }
+
+  /** All records named `name`, channel 0 first (within a channel: subdirs in request order). */
+  get(name: string): PackageRecord[] {
+    let out = this.byName.get(name);
+    if (out) return out;
+    out = [];
+    for (const s of this.sources) {
+      const recs = s.sparse ? s.sparse.records(name) : (s.sharded?.loaded(name) ?? []);
+      for (const r of recs) {
+        this.ranks.set(r, s.rank);
+        out.push(r);
+      }
+    }
+    this.byName.set(name, out);
+    return out;
+  }
+
+  /** 0 for a record of the highest-priority channel. */
+  channelRank(record: PackageRecord): number {
+    return (
+      this.ranks.get(record) ??
+      (record.channel ? this.channelRanks.get(record.channel) : undefined) ??
+      this.channels.length
+    );
+  }
+
+  /** Names with records: every name of full-repodata channels, and the loaded names of sharded ones. */
+  names(): Iterable<string> {
+    const all = new Set<string>();
+    for (const s of this.sources) {
+      if (s.sparse) for (const n of s.sparse.names()) all.add(n);
+      else if (s.sharded) for (const n of s.sharded.names()) if (s.sharded.loaded(n)?.length) all.add(n);
+    }
+    return all;
+  }
+
+  /** Records skipped as unusable (e.g. no version), with the file they came from. */
+  get warnings(): string[] {
+    return this.sources.flatMap((s) => s.sparse?.warnings ?? []);
+  }
+
+  /**
+   * Loads from sharded channels every name reachable from `names` through `depends` (CEP 16's
+   * fetch loop), level by level so each level's shards download in parallel.
+   */
+  async ensure(names: Iterable<string>): Promise<void> {
+    const sharded = this.sources.filter((s) => s.sharded);
+    if (sharded.length === 0) return;
+    const seen = new Set<string>();
+    let level = [...names].filter((n) => !n.startsWith("__"));
+    for (const n of level) seen.add(n);
+    while (level.length > 0) {
+      await Promise.all(
+        level.flatMap((n) => sharded.filter((s) => s.sharded!.has(n)).map((s) => s.sharded!.load(n))),
+      );
+      const next: string[] = [];
+      for (const n of level) {
+        this.byName.delete(n);
+        for (const r of this.get(n)) {
+          for (const dep of r.depends) {
+            const d = specName(dep);
+            if (d && !d.startsWith("__") && !seen.has(d)) {
+              seen.add(d);
+              next.push(d);
+            }
+          }
+        }
+      }
+      level = next;
+    }
+  }
+}

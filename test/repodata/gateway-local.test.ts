@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, test } from "node:test";
+import { RepodataGateway } from "../../src/repodata/gateway.js";
+import { UnavailableChannelError } from "../../src/repodata/errors.js";
+import { sharedData } from "../support/paths.js";
+import { referenceRecordSets } from "./reference-reader.js";
+
+const CHANNELS = sharedData("channels");
+
+function subdirsOf(channel: string): string[] {
+  return readdirSync(join(CHANNELS, channel)).filter((d) => existsSync(join(CHANNELS, channel, d, "repodata.json")));
+}
+
+describe("gateway over the real repodata snapshots", () => {
+  for (const channel of readdirSync(CHANNELS)) {
+    test(`${channel}: same name-version-build sets per name as a JSON.parse reference reader`, async () => {
+      const gw = new RepodataGateway();
+      const subdirs = subdirsOf(channel);
+      const index = await gw.load({ channels: [join(CHANNELS, channel)], subdirs });
+      const want = new Map<string, Set<string>>();
+      for (const sd of subdirs) {
+        for (const [name, set] of referenceRecordSets(join(CHANNELS, channel, sd, "repodata.json"))) {
+          const all = want.get(name) ?? new Set<string>();
+          for (const d of set) all.add(d);
+          want.set(name, all);
+        }
+      }
+      assert.deepEqual(new Set(index.names()), new Set(want.keys()));
+      for (const [name, set] of want) {
+        const got = index.get(name).map((r) => r.distName);
+        assert.deepEqual(new Set(got), set, name);
+      }
+      const url = pathToFileURL(join(CHANNELS, channel)).href;
+      for (const name of [...want.keys()].slice(0, 20)) {
+        for (const r of index.get(name)) {
+          assert.equal(r.channel, url);
+          // The URL follows the directory the file was read from (some records claim another subdir).
+          assert.ok(subdirs.some((sd) => r.url === `${url}/${sd}/${r.fn}`), r.url);
+          assert.equal(index.channelRank(r), 0);
+        }
+      }
+      await gw.close();
+    });
+  }
+
+  test("channel order: records of channel 0 come first and rank 0", async () => {
+    const gw = new RepodataGateway();
+    const a = join(CHANNELS, "conda-index1");
+    const b = pathToFileURL(join(CHANNELS, "conda-index2")).href;
+    const index = await gw.load({ channels: [a, b], subdirs: ["linux-64", "noarch"] });
+    const recs = index.get("python");
+    assert.ok(recs.length > 0);
+    const ranks = recs.map((r) => index.channelRank(r));
+    assert.deepEqual(ranks, [...ranks].sort((x, y) => x - y));
+    assert.ok(ranks.includes(0) && ranks.includes(1));
+    assert.deepEqual(index.channels, [pathToFileURL(a).href, b]);
+  });
+
+  test("a missing platform subdir is empty; a channel with none of the subdirs is an error", async () => {
+    const gw = new RepodataGateway();
+    const index = await gw.load({ channels: [join(CHANNELS, "anaconda-main")], subdirs: ["linux-64", "noarch"] });
+    assert.ok(index.get("conda-build").length > 0 || [...index.names()].length > 300);
+    await assert.rejects(
+      gw.load({ channels: [join(CHANNELS, "no-such-channel")], subdirs: ["linux-64", "noarch"] }),
+      (e: unknown) => e instanceof UnavailableChannelError && /no-such-channel/.test(e.message),
+    );
+  });
+});
