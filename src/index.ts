@@ -93,7 +93,6 @@ export {
   redactUrl,
   UNKNOWN_CHANNEL,
 } from "./conda/channel.js";
-} from "./conda/channel.js";
 export {
   OfflineCacheMissError,
   RepodataFetchError,
