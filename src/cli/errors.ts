@@ -53,3 +53,13 @@ export function reportError(err: unknown, json: boolean): number {
   }
   return EXIT_ERROR;
 }
+
+/** conda's EnvironmentLocationNotFound: `-p PATH` is not an environment. */
+export class EnvironmentLocationNotFound extends TaipanError {
+  constructor(prefix: string) {
+    super("ENV_NOT_FOUND", `not a conda environment: ${prefix}`, {
+      hint: "Create it with `taipan create -p PATH SPEC...`, or list environments with `taipan env list`.",
+      exceptionName: "EnvironmentLocationNotFound",
+    });
+  }
+}

@@ -1,5 +1,96 @@
+import { basename } from "node:path";
 import type { Command } from "commander";
+import {
+  type ActivationOptions,
+  type ActivationPlan,
+  parseShell,
+  planActivate,
+  planDeactivate,
+  planReactivate,
+  type ShellName,
+} from "../../env/activation.js";
+import { type LoadedConfig, loadConfig } from "../../env/config.js";
+import { resolvePrefix } from "../../env/environments.js";
+import { currentInvocation, renderActivation, renderShellHook } from "../../env/shell-script.js";
+
+interface ShellOptions {
+  shell?: string;
+  stack?: boolean;
+}
+
+/** The shell named by --shell, else the login shell's name, else bash. */
+function chosenShell(opts: ShellOptions): ShellName {
+  if (opts.shell) return parseShell(opts.shell);
+  const login = basename(process.env.SHELL ?? "");
+  try {
+    return parseShell(login);
+  } catch {
+    return "bash";
+  }
+}
+
+function activationOptions(
+  shell: ShellName,
+  opts: ShellOptions,
+): ActivationOptions & { config: LoadedConfig } {
+  return { env: process.env, shell, config: loadConfig(), stack: opts.stack === true };
+}
+
+function emit(plan: ActivationPlan, shell: ShellName): void {
+  process.stdout.write(renderActivation(plan, shell, process.platform === "win32" ? ";" : ":"));
+}
 
 export function register(program: Command): void {
-  program.command("shell").description("Shell integration: hook, activate, deactivate");
+  const shell = program
+    .command("shell")
+    .description("Shell integration: the hook that defines activate/deactivate");
+
+  shell
+    .command("hook")
+    .description(
+      "print the shell function that makes 'taipan activate' work (eval it in your shell's rc file)",
+    )
+    .option("-s, --shell <SHELL>", "bash, zsh, fish or powershell")
+    .action((opts: ShellOptions) => {
+      process.stdout.write(renderShellHook(chosenShell(opts), currentInvocation()));
+    });
+
+  // The commands below are internal: the hook's function evaluates their output in the user's shell.
+  shell
+    .command("activate")
+    .description("print the code that activates ENV (a name or a path; default base)")
+    .argument("[ENV]", "environment name or prefix path")
+    .option("-s, --shell <SHELL>", "bash, zsh, fish or powershell")
+    .option("--stack", "keep the current environment's PATH entries")
+    .action((env: string | undefined, opts: ShellOptions) => {
+      const sh = chosenShell(opts);
+      const o = activationOptions(sh, opts);
+      const isPath =
+        env !== undefined && (env.includes("/") || env.includes("\\") || env === "." || env === "..");
+      const prefix =
+        env === undefined || env === ""
+          ? o.config.root_prefix
+          : isPath
+            ? resolvePrefix({ prefix: env }, o.config)
+            : resolvePrefix({ name: env }, o.config);
+      emit(planActivate(prefix, o), sh);
+    });
+
+  shell
+    .command("deactivate")
+    .description("print the code that deactivates the current environment")
+    .option("-s, --shell <SHELL>", "bash, zsh, fish or powershell")
+    .action((opts: ShellOptions) => {
+      const sh = chosenShell(opts);
+      emit(planDeactivate(activationOptions(sh, opts)), sh);
+    });
+
+  shell
+    .command("reactivate")
+    .description("print the code that re-runs the current environment's activation")
+    .option("-s, --shell <SHELL>", "bash, zsh, fish or powershell")
+    .action((opts: ShellOptions) => {
+      const sh = chosenShell(opts);
+      emit(planReactivate(activationOptions(sh, opts)), sh);
+    });
 }
