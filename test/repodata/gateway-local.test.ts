@@ -11,7 +11,9 @@ import { referenceRecordSets } from "./reference-reader.js";
 const CHANNELS = sharedData("channels");
 
 function subdirsOf(channel: string): string[] {
-  return readdirSync(join(CHANNELS, channel)).filter((d) => existsSync(join(CHANNELS, channel, d, "repodata.json")));
+  return readdirSync(join(CHANNELS, channel)).filter((d) =>
+    existsSync(join(CHANNELS, channel, d, "repodata.json")),
+  );
 }
 
 describe("gateway over the real repodata snapshots", () => {
@@ -38,7 +40,10 @@ describe("gateway over the real repodata snapshots", () => {
         for (const r of index.get(name)) {
           assert.equal(r.channel, url);
           // The URL follows the directory the file was read from (some records claim another subdir).
-          assert.ok(subdirs.some((sd) => r.url === `${url}/${sd}/${r.fn}`), r.url);
+          assert.ok(
+            subdirs.some((sd) => r.url === `${url}/${sd}/${r.fn}`),
+            r.url,
+          );
           assert.equal(index.channelRank(r), 0);
         }
       }
@@ -54,14 +59,20 @@ describe("gateway over the real repodata snapshots", () => {
     const recs = index.get("python");
     assert.ok(recs.length > 0);
     const ranks = recs.map((r) => index.channelRank(r));
-    assert.deepEqual(ranks, [...ranks].sort((x, y) => x - y));
+    assert.deepEqual(
+      ranks,
+      [...ranks].sort((x, y) => x - y),
+    );
     assert.ok(ranks.includes(0) && ranks.includes(1));
     assert.deepEqual(index.channels, [pathToFileURL(a).href, b]);
   });
 
   test("a missing platform subdir is empty; a channel with none of the subdirs is an error", async () => {
     const gw = new RepodataGateway();
-    const index = await gw.load({ channels: [join(CHANNELS, "anaconda-main")], subdirs: ["linux-64", "noarch"] });
+    const index = await gw.load({
+      channels: [join(CHANNELS, "anaconda-main")],
+      subdirs: ["linux-64", "noarch"],
+    });
     assert.ok(index.get("conda-build").length > 0 || [...index.names()].length > 300);
     await assert.rejects(
       gw.load({ channels: [join(CHANNELS, "no-such-channel")], subdirs: ["linux-64", "noarch"] }),

@@ -4,7 +4,10 @@
 import { readFileSync } from "node:fs";
 
 export function referenceRecordSets(file: string): Map<string, Set<string>> {
-  const doc = JSON.parse(readFileSync(file, "utf8")) as Record<string, Record<string, Record<string, unknown>>>;
+  const doc = JSON.parse(readFileSync(file, "utf8")) as Record<
+    string,
+    Record<string, Record<string, unknown>>
+  >;
   const conda = doc["packages.conda"] ?? {};
   const stems = new Set(Object.keys(conda).map((k) => k.slice(0, -".conda".length)));
   const removed = new Set((doc.removed as unknown as string[] | undefined) ?? []);
