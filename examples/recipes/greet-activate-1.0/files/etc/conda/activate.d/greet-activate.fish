@@ -1,0 +1,1 @@
+set -gx GREET_STYLE cheerful

@@ -1,0 +1,1 @@
+export GREET_STYLE="cheerful"

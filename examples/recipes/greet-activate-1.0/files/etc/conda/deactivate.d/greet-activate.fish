@@ -1,0 +1,1 @@
+set -e GREET_STYLE

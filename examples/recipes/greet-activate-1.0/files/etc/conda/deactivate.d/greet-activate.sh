@@ -1,0 +1,1 @@
+unset GREET_STYLE
