@@ -104,3 +104,25 @@ export type { FetchOptions } from "./repodata/fetch.js";
 export { type GatewayOptions, type LoadRequest, RepodataGateway, RepodataIndex } from "./repodata/gateway.js";
 export { type CacheState, HttpCache } from "./repodata/http-cache.js";
 export { SparseRepodata } from "./repodata/sparse-index.js";
+export {
+  type ActivationOptions,
+  type ActivationPlan,
+  activationScripts,
+  parseShell,
+  planActivate,
+  planDeactivate,
+  planReactivate,
+  prefixPathEntries,
+  replacePrefixInPath,
+  SHELLS,
+  type ShellName,
+} from "./env/activation.js";
+export { readPrefixEnvVars, writePrefixEnvVars } from "./env/prefix-env-vars.js";
+export {
+  activatedEnvironment,
+  CommandNotFoundError,
+  findOnPath,
+  type RunOptions,
+  runInEnvironment,
+} from "./env/run-in-environment.js";
+export { currentInvocation, renderActivation, renderShellHook } from "./env/shell-script.js";
