@@ -126,3 +126,24 @@ export {
   runInEnvironment,
 } from "./env/run-in-environment.js";
 export { currentInvocation, renderActivation, renderShellHook } from "./env/shell-script.js";
+export {
+  ARCHIVE_EXTENSIONS,
+  type ArchiveExtension,
+  type ArchiveName,
+  assertValidBuildString,
+  assertValidPackageName,
+  assertValidVersionString,
+  buildStringProblem,
+  InvalidPackageNameError,
+  isValidArtifactExtension,
+  isValidBuildString,
+  isValidLabelName,
+  isValidPackageName,
+  isValidSubdirName,
+  isValidVersionString,
+  packageNameProblem,
+  parseArchiveFilename,
+  splitArchiveExtension,
+  tryParseArchiveFilename,
+  versionStringProblem,
+} from "./conda/archive-name.js";
