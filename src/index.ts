@@ -147,3 +147,6 @@ export {
   tryParseArchiveFilename,
   versionStringProblem,
 } from "./conda/archive-name.js";
+export { buildIndexJson, type PackOptions, type PackResult, packPackage } from "./package/pack/pack.js";
+export { DEFAULT_PREFIX_PLACEHOLDER, PackSourceError, type PathsEntry } from "./package/pack/paths-scan.js";
+export { type PackRecipe, RecipeError, readRecipe, validateRecipe } from "./package/pack/recipe.js";
