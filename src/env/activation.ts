@@ -154,7 +154,7 @@ export function replacePrefixInPath(
       } else kept.push(e);
     });
   }
-  if (newPrefix) kept.splice(at < 0 ? 0 : at, 0, ...prefixPathEntries(newPrefix, windows));
+  if (newPrefix) kept.splice(Math.max(at, 0), 0, ...prefixPathEntries(newPrefix, windows));
   return kept.join(delim);
 }
 

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { TaipanError } from "../../conda/errors.js";
 import {
   type ActivationOptions,
   type ActivationPlan,
@@ -40,7 +41,30 @@ function emit(plan: ActivationPlan, shell: ShellName): void {
   process.stdout.write(renderActivation(plan, shell, process.platform === "win32" ? ";" : ":"));
 }
 
+/** `taipan activate` typed without the hook cannot change the calling shell: say how to set it up. */
+function needsHook(command: string): never {
+  const sh = basename(process.env.SHELL ?? "bash") || "bash";
+  throw new TaipanError(
+    "SHELL_NOT_INITIALIZED",
+    `'taipan ${command}' must run inside the taipan shell function`,
+    {
+      hint: `Run 'eval "$(taipan shell hook --shell ${sh})"' (add it to your shell's rc file), then 'taipan ${command}' again. To run one program in an environment, use 'taipan run -n NAME PROGRAM'.`,
+      exceptionName: "CondaError",
+    },
+  );
+}
+
 export function register(program: Command): void {
+  program
+    .command("activate", { hidden: true })
+    .argument("[ENV]")
+    .allowUnknownOption()
+    .action(() => needsHook("activate"));
+  program
+    .command("deactivate", { hidden: true })
+    .allowUnknownOption()
+    .action(() => needsHook("deactivate"));
+
   const shell = program
     .command("shell")
     .description("Shell integration: the hook that defines activate/deactivate");
