@@ -10,6 +10,7 @@ function buildProgram(): Command {
     .description("A conda-compatible package and environment manager")
     .version(`taipan ${VERSION}`, "-V, --version", "print the taipan version")
     .showHelpAfterError("(run with --help for usage)")
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of COMMANDS) register(program);
   // Every subcommand throws instead of exiting, so usage errors get conda's exit status 2.
