@@ -4,8 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { pathToFileURL } from "node:url";
-import { REPO_ROOT } from "../support/paths.js";
+import { entryArgv } from "./fixtures/entry.js";
 
 // Activation in real bash, zsh and fish processes: eval the hook, activate, stack, deactivate.
 let root: string;
@@ -44,9 +43,12 @@ before(() => {
   makeEnv(other, "other", false);
   mkdirSync(join(root, "home"));
   exe = join(root, "taipan");
-  const loader = pathToFileURL(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-  const entry = join(REPO_ROOT, "test", "env", "fixtures", "cli-entry.ts");
-  writeFileSync(exe, `#!/bin/sh\nexec '${process.execPath}' --import '${loader}' '${entry}' "$@"\n`);
+  writeFileSync(
+    exe,
+    `#!/bin/sh\nexec ${entryArgv()
+      .map((a) => `'${a}'`)
+      .join(" ")} "$@"\n`,
+  );
   chmodSync(exe, 0o755);
 });
 after(() => rmSync(root, { recursive: true, force: true }));

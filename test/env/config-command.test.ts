@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO_ROOT } from "../support/paths.js";
+import { entryArgv } from "./fixtures/entry.js";
 
-const ENTRY = join(REPO_ROOT, "test", "env", "fixtures", "cli-entry.ts");
 let home: string;
 
 function taipan(args: string[], extraEnv: Record<string, string> = {}) {
@@ -16,7 +16,8 @@ function taipan(args: string[], extraEnv: Record<string, string> = {}) {
     NO_COLOR: "1",
     ...extraEnv,
   };
-  return spawnSync(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+  const [node, ...pre] = entryArgv();
+  return spawnSync(node!, [...pre, ...args], {
     cwd: REPO_ROOT,
     env,
     encoding: "utf8",
