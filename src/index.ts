@@ -150,3 +150,15 @@ export {
 export { buildIndexJson, type PackOptions, type PackResult, packPackage } from "./package/pack/pack.js";
 export { DEFAULT_PREFIX_PLACEHOLDER, PackSourceError, type PathsEntry } from "./package/pack/paths-scan.js";
 export { type PackRecipe, RecipeError, readRecipe, validateRecipe } from "./package/pack/recipe.js";
+export {
+  cudaVersionForDriver,
+  DEFAULT_CROSS_TARGET_GLIBC,
+  detectArchspec,
+  detectHost,
+  detectVirtualPackages,
+  type HostInfo,
+  linuxKernelVersion,
+  resetVirtualPackageCache,
+  type VirtualPackageOptions,
+  VirtualPackageOverrideError,
+} from "./conda/virtual-packages.js";

@@ -142,11 +142,11 @@ export class Platform {
     return this.os === "win";
   }
   /**
-   * Unix in conda's sense: the subdirs that get the `__unix` virtual package (linux-*, osx-*,
-   * freebsd-*). conda exports nothing for emscripten/wasi/zos, so neither do we.
+   * The subdirs that get the `__unix` virtual package: CEP 30 names linux-*, osx-*, freebsd-* and
+   * emscripten-* (rattler's `is_unix` agrees on emscripten; conda 25.x still leaves it out).
    */
   get isUnix(): boolean {
-    return this.os === "linux" || this.os === "osx" || this.os === "freebsd";
+    return this.os === "linux" || this.os === "osx" || this.os === "freebsd" || this.os === "emscripten";
   }
 
   toString(): string {

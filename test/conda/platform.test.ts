@@ -31,7 +31,7 @@ describe("Platform.parse", () => {
     ["win-64", "win", "x86_64", false, false, false, true],
     ["win-arm64", "win", "arm64", false, false, false, true],
     ["freebsd-64", "freebsd", "x86_64", true, false, false, false],
-    ["emscripten-wasm32", "emscripten", "wasm32", false, false, false, false],
+    ["emscripten-wasm32", "emscripten", "wasm32", true, false, false, false],
     ["wasi-wasm32", "wasi", "wasm32", false, false, false, false],
     ["zos-z", "zos", "z", false, false, false, false],
   ];
