@@ -162,3 +162,15 @@ export {
   type VirtualPackageOptions,
   VirtualPackageOverrideError,
 } from "./conda/virtual-packages.js";
+export {
+  ChannelMatcher,
+  canonicalChannelName,
+  channelName,
+  IncompatibleSpecsError,
+  MATCH_SPEC_FIELDS,
+  MatchSpec,
+  type MatchSpecField,
+  type MatchSpecFields,
+  StringMatcher,
+  splitChannel,
+} from "./conda/match-spec.js";
