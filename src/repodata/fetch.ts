@@ -179,6 +179,11 @@ export class HttpClient {
           });
         }
         const code = (e as { code?: string }).code;
+        if (code === "ENOTFOUND")
+          throw new RepodataFetchError(shown, `unknown host ${target.hostname}`, {
+            hint: "Check the channel name / URL and that this machine can resolve the host (or use --offline).",
+            cause: e,
+          });
         lastReason = redactSecretsOf(url, `${(e as Error).message}${code ? ` (${code})` : ""}`);
         lastCause = e;
       }

@@ -1,11 +1,7 @@
 import type { PackageRecord } from "../conda/package-record.js";
 import { type CachedFetchContext, cachedFetch } from "./cached-fetch.js";
-import {
-  type ChannelLike,
-  type ChannelSource,
-  DEFAULT_CHANNEL_ALIAS,
-  toChannelSource,
-} from "./channel-source.js";
+import type { ChannelConfig } from "../conda/channel.js";
+import { type ChannelLike, type ChannelSource, toChannelSources } from "./channel-source.js";
 import { decompressBz2, decompressZstd } from "./decompress.js";
 import { RepodataParseError, UnavailableChannelError } from "./errors.js";
 import { type FetchOptions, HttpClient } from "./fetch.js";
@@ -21,8 +17,8 @@ export interface GatewayOptions extends FetchOptions {
   offline?: boolean;
   /** Revalidate cached repodata even within its max-age. */
   refresh?: boolean;
-  /** Where bare channel names live. Default https://conda.anaconda.org. */
-  channelAlias?: string;
+  /** How channel strings are resolved (channel_alias, custom_channels, default_channels). */
+  channelConfig?: ChannelConfig;
   /** CEP 16: "auto" uses shards when a remote channel serves them and `specs` are given. */
   shards?: "auto" | "never";
 }
@@ -79,14 +75,16 @@ export class RepodataGateway {
   }
 
   async load(req: LoadRequest): Promise<RepodataIndex> {
-    const alias = this.opts.channelAlias ?? DEFAULT_CHANNEL_ALIAS;
     const seen = new Set<string>();
     const channels: ChannelSource[] = [];
     for (const c of req.channels) {
-      const src = toChannelSource(c, alias);
-      if (seen.has(src.name)) continue;
-      seen.add(src.name);
-      channels.push(src);
+      for (const src of toChannelSources(c, this.opts.channelConfig)) {
+        // The same URL twice is one channel (its first position counts). Members of `defaults`
+        // share the canonical name but are distinct channels with their own priority.
+        if (seen.has(src.url)) continue;
+        seen.add(src.url);
+        channels.push(src);
+      }
     }
     const subdirs = [...new Set(req.subdirs)];
     const useShards = this.opts.shards !== "never" && req.specs !== undefined;
@@ -156,7 +154,7 @@ export class RepodataGateway {
  * returns the shards loaded so far (the closure of the request's specs), and `ensure` loads more.
  */
 export class RepodataIndex {
-  /** Canonical channel names, highest priority first. */
+  /** Canonical name of each concrete channel, highest priority first (`defaults` expands to several). */
   readonly channels: readonly string[];
   private readonly sources: Source[];
   private readonly byName = new Map<string, PackageRecord[]>();
@@ -166,7 +164,10 @@ export class RepodataIndex {
   constructor(channels: string[], sources: Source[]) {
     this.channels = channels;
     this.sources = [...sources].sort((a, b) => a.rank - b.rank);
-    this.channelRanks = new Map(channels.map((c, k) => [c, k]));
+    this.channelRanks = new Map();
+    channels.forEach((c, k) => {
+      if (!this.channelRanks.has(c)) this.channelRanks.set(c, k);
+    });
   }
 
   /** All records named `name`, channel 0 first (within a channel: subdirs in request order). */

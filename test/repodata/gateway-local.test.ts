@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, test } from "node:test";
+import { Channel } from "../../src/conda/channel.js";
 import { RepodataGateway } from "../../src/repodata/gateway.js";
 import { UnavailableChannelError } from "../../src/repodata/errors.js";
 import { sharedData } from "../support/paths.js";
@@ -78,5 +79,26 @@ describe("gateway over the real repodata snapshots", () => {
       gw.load({ channels: [join(CHANNELS, "no-such-channel")], subdirs: ["linux-64", "noarch"] }),
       (e: unknown) => e instanceof UnavailableChannelError && /no-such-channel/.test(e.message),
     );
+  });
+
+  test("Channel objects and multichannels: members keep their own priority and the multichannel's name", async () => {
+    const a = join(CHANNELS, "conda-index1");
+    const b = join(CHANNELS, "conda-index2");
+    // A multichannel as a structural ChannelLike (Channel.expand() gives the same shape).
+    const member = (p: string) => {
+      const c = Channel.parse(p);
+      return { canonicalName: "both", baseUrl: c.baseUrl, subdirUrl: (s: string) => c.subdirUrl(s) };
+    };
+    const both = { canonicalName: "both", baseUrl: "both", expand: () => [member(a), member(b)] };
+    const gw = new RepodataGateway();
+    const index = await gw.load({ channels: [both], subdirs: ["linux-64", "noarch"] });
+    assert.deepEqual(index.channels, ["both", "both"]);
+    const ranks = new Set(index.get("python").map((r) => index.channelRank(r)));
+    assert.deepEqual(ranks, new Set([0, 1]));
+    assert.ok(index.get("python").every((r) => r.channel === "both"));
+    const viaObject = await gw.load({ channels: [Channel.parse(b), a], subdirs: ["linux-64"] });
+    assert.equal(index.get("python").length, viaObject.get("python").length);
+    assert.equal(viaObject.channelRank(viaObject.get("python")[0]), 0);
+    assert.equal(viaObject.get("python")[0].channel, Channel.parse(b).canonicalName);
   });
 });
