@@ -174,3 +174,10 @@ export {
   StringMatcher,
   splitChannel,
 } from "./conda/match-spec.js";
+export {
+  environmentFileFromRecords,
+  type ExportOptions,
+  type ExportRecord,
+  exportChannelName,
+} from "./env/environment-export.js";
+export { installPipRequirements, PipInstallError, PipNotAvailableError, prefixPython } from "./env/pip-section.js";

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { readCondarc } from "../../src/env/condarc-file.js";
 import { condarcFiles, defaultSearchPath } from "../../src/env/condarc-search-path.js";
 import { loadConfig, mergeSequences } from "../../src/env/config.js";
 import { CondarcEditor } from "../../src/env/config-edit.js";
@@ -196,6 +197,16 @@ describe("loadConfig", () => {
     assert.throws(
       () => loadConfig({ env: { HOME: h }, searchPath: userSearchPath }),
       /strict, flexible or disabled/,
+    );
+  });
+
+  it("reports a file that cannot be read", () => {
+    const dir = join(freshHome(), "a-directory");
+    mkdirSync(dir);
+    assert.throws(
+      () => readCondarc(dir),
+      (e: unknown) =>
+        e instanceof CondarcError && e.file === dir && /cannot be read \(EISDIR\)/.test(e.message),
     );
   });
 

@@ -76,7 +76,15 @@ export function register(program: Command): void {
     )
     .option("-s, --shell <SHELL>", "bash, zsh, fish or powershell")
     .action((opts: ShellOptions) => {
-      process.stdout.write(renderShellHook(chosenShell(opts), currentInvocation()));
+      let hook = renderShellHook(chosenShell(opts), currentInvocation());
+      // As conda's hook does, activate base when the configuration asks for it. A broken .condarc
+      // must not break every new shell, so the hook is printed without it then.
+      try {
+        if (loadConfig().auto_activate_base) hook += "taipan activate base\n";
+      } catch {
+        // reported by the next taipan command that reads the configuration
+      }
+      process.stdout.write(hook);
     });
 
   // The commands below are internal: the hook's function evaluates their output in the user's shell.
