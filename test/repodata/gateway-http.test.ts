@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer, request as httpRequest } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { compress } from "@mongodb-js/zstd";
@@ -273,5 +275,60 @@ describe("RepodataGateway over HTTP", () => {
     assert.equal(offline.get("a").length, 2);
     const files = await readdir(join(cacheDir, "repodata"));
     assert.ok(!files.some((f) => f.endsWith(".tmp")));
+  });
+
+  test("without .zst, .json.bz2 is used before .json", async () => {
+    // {"info":{"subdir":"linux-64"},"packages":{"q-1.0-0.tar.bz2":{...}}} compressed with bzip2
+    const bz2 = Buffer.from(
+      "QlpoOTFBWSZTWcBCftMAAEUbgFAHdRAACr+v/1ogAHURRtTI9E0AaAGjZQan6k1NQPRGnqAMQPKbVGAAQUlk64+M+ZpgZ6oVAQjHBTszX1opvSRKxGdM1DMALhl9GEjMgf2YDGpjXUIbCcBN5KSAtlOkfd1Sw7iZpGw83Unit6e+PrtB2Vv4u5IpwoSGAhP2mA==",
+      "base64",
+    );
+    server.files.set("/b/linux-64/repodata.json.bz2", { body: bz2 });
+    server.files.set("/b/linux-64/repodata.json", { body: Buffer.from("not json") });
+    server.files.set("/b/noarch/repodata.json", { body: EMPTY_NOARCH });
+    const index = await gateway().load({ channels: [`${server.url}/b`], subdirs: ["linux-64", "noarch"] });
+    assert.deepEqual(distNames(index, "q"), ["q-1.0-0.tar.bz2"]);
+    assert.ok(!server.paths().includes("/b/linux-64/repodata.json"));
+  });
+
+  test("requests go through a configured proxy", async () => {
+    serveChannel("/px");
+    const seen: string[] = [];
+    // A minimal forward proxy: CONNECT tunnels and absolute-form GETs.
+    const proxy = createServer((req, res) => {
+      seen.push(`GET ${req.url}`);
+      const up = httpRequest(req.url ?? "", { method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on("error", () => res.writeHead(502).end());
+      req.pipe(up);
+    });
+    proxy.on("connect", (req, socket, head) => {
+      seen.push(`CONNECT ${req.url}`);
+      const [host, port] = (req.url ?? "").split(":");
+      const up = connect(Number(port), host, () => {
+        socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        up.write(head);
+        up.pipe(socket);
+        socket.pipe(up);
+      });
+      up.on("error", () => socket.destroy());
+      socket.on("error", () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const index = await gateway({ proxy: `http://127.0.0.1:${port}` }).load({
+        channels: [`${server.url}/px`],
+        subdirs: ["linux-64", "noarch"],
+      });
+      assert.equal(index.get("a").length, 2);
+      assert.ok(seen.length > 0, "the proxy saw the requests");
+      assert.ok(seen.every((l) => l.includes(server.url.slice(7))));
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 });
