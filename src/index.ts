@@ -181,3 +181,13 @@ export {
   exportChannelName,
 } from "./env/environment-export.js";
 export { installPipRequirements, PipInstallError, PipNotAvailableError, prefixPython } from "./env/pip-section.js";
+export { LockTimeoutError, withArtifactLock } from "./package/artifact-lock.js";
+export {
+  type CachePhase,
+  CacheNotWritableError,
+  type CacheProgress,
+  type EnsureOptions,
+  PackageCache,
+} from "./package/cache.js";
+export { type ArchiveFetchOptions, fetchArchive } from "./package/fetch-archive.js";
+export { isWritableDir, pkgsDirsFrom } from "./package/pkgs-dirs.js";

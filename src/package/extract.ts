@@ -12,6 +12,8 @@ import { zstdDecode } from "./zstd-decode.js";
 
 export interface ExtractOptions extends ExpectedDigest {
   limits?: Partial<ExtractLimits>;
+  /** Runs on the complete temporary directory just before it is renamed into place (e.g. to add a marker file). */
+  beforeCommit?: (tmpDir: string) => Promise<void>;
 }
 
 export interface ExtractResult {
@@ -75,6 +77,7 @@ export async function extractPackage(
     const writer = new SafeTarWriter(archive, tmp, limits);
     await writeArchive(archive, writer, limits.maxUnpackedBytes);
     await writer.finish();
+    await options.beforeCommit?.(tmp);
     await replaceDir(tmp, dest);
     return {
       path: dest,
