@@ -1,6 +1,6 @@
 import type { PackageRecord } from "../conda/package-record.js";
 import { type CachedFetchContext, cachedFetch } from "./cached-fetch.js";
-import type { ChannelConfig } from "../conda/channel.js";
+import { type ChannelConfig, defaultChannelConfig } from "../conda/channel.js";
 import { type ChannelLike, type ChannelSource, toChannelSources } from "./channel-source.js";
 import { decompressBz2, decompressZstd } from "./decompress.js";
 import { RepodataParseError, UnavailableChannelError } from "./errors.js";
@@ -19,6 +19,8 @@ export interface GatewayOptions extends FetchOptions {
   refresh?: boolean;
   /** How channel strings are resolved (channel_alias, custom_channels, default_channels). */
   channelConfig?: ChannelConfig;
+  /** Shorthand for `channelConfig` with only the channel_alias changed. */
+  channelAlias?: string;
   /** CEP 16: "auto" uses shards when a remote channel serves them and `specs` are given. */
   shards?: "auto" | "never";
 }
@@ -70,6 +72,12 @@ export class RepodataGateway {
     await this.client.close();
   }
 
+  private channelConfig(): ChannelConfig | undefined {
+    const { channelConfig, channelAlias } = this.opts;
+    if (channelConfig || !channelAlias) return channelConfig;
+    return { ...defaultChannelConfig(), channelAlias };
+  }
+
   private context(): CachedFetchContext {
     return { client: this.client, cache: this.cache, offline: this.opts.offline, refresh: this.opts.refresh };
   }
@@ -78,7 +86,7 @@ export class RepodataGateway {
     const seen = new Set<string>();
     const channels: ChannelSource[] = [];
     for (const c of req.channels) {
-      for (const src of toChannelSources(c, this.opts.channelConfig)) {
+      for (const src of toChannelSources(c, this.channelConfig())) {
         // The same URL twice is one channel (its first position counts). Members of `defaults`
         // share the canonical name but are distinct channels with their own priority.
         if (seen.has(src.url)) continue;
