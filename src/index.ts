@@ -1,7 +1,12 @@
 // The public API of taipan. Everything the CLI does is reachable from here.
 export { ParseError, TaipanError } from "./conda/errors.js";
 export { VERSION as TAIPAN_VERSION } from "./taipan-version.js";
-export { InvalidRecordError, normalizeTimestamp, PackageRecord, type RecordContext } from "./conda/package-record.js";
+export {
+  InvalidRecordError,
+  normalizeTimestamp,
+  PackageRecord,
+  type RecordContext,
+} from "./conda/package-record.js";
 export {
   currentSubdir,
   KNOWN_SUBDIRS,
@@ -180,7 +185,12 @@ export {
   type ExportRecord,
   exportChannelName,
 } from "./env/environment-export.js";
-export { installPipRequirements, PipInstallError, PipNotAvailableError, prefixPython } from "./env/pip-section.js";
+export {
+  installPipRequirements,
+  PipInstallError,
+  PipNotAvailableError,
+  prefixPython,
+} from "./env/pip-section.js";
 export { LockTimeoutError, withArtifactLock } from "./package/artifact-lock.js";
 export {
   type CachePhase,
@@ -191,3 +201,27 @@ export {
 } from "./package/cache.js";
 export { type ArchiveFetchOptions, fetchArchive } from "./package/fetch-archive.js";
 export { isWritableDir, pkgsDirsFrom } from "./package/pkgs-dirs.js";
+export {
+  type SatHooks,
+  type SatResult,
+  type SatSolveOptions,
+  type SatStats,
+  CdclSolver,
+  type UnsatCore,
+} from "./solver/sat/cdcl.js";
+export type { RecordIndex } from "./solver/conda/candidates.js";
+export { type ChoiceExplanation, explainChoices } from "./solver/conda/explain.js";
+export {
+  type SolveRequest,
+  type SolveResult,
+  type SolveStats,
+  solve,
+  type UpdateModifier,
+} from "./solver/conda/solve.js";
+export { parseSolverSpec, type SolverSpec } from "./solver/conda/spec.js";
+export {
+  type ConflictNode,
+  PackagesNotFoundError,
+  SolveAbortedError,
+  UnsatisfiableError,
+} from "./solver/errors.js";

@@ -1,0 +1,155 @@
+import type { PackageRecord } from "../../conda/package-record.js";
+import type { Version } from "../../conda/version.js";
+import type { SolverSpec } from "./spec.js";
+
+/** The part of the repodata gateway the solver needs: records by name, in channel-priority order. */
+export interface RecordIndex {
+  get(name: string): PackageRecord[];
+  /** 0 for the highest-priority channel. Without it, all records count as one channel. */
+  channelRank?(record: PackageRecord): number;
+}
+
+export type ChannelPriority = "strict" | "flexible" | "disabled";
+
+/** Why a record is not a candidate, kept so explanations can say so. */
+export interface Exclusion {
+  record: PackageRecord;
+  reason: string;
+}
+
+export function safeVersion(r: PackageRecord): Version | undefined {
+  try {
+    return r.parsedVersion;
+  } catch {
+    return undefined;
+  }
+}
+
+export function compareVersions(a: PackageRecord, b: PackageRecord): number {
+  const va = safeVersion(a);
+  const vb = safeVersion(b);
+  if (va && vb) return va.compare(vb);
+  if (va) return 1;
+  if (vb) return -1;
+  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+}
+
+/**
+ * conda's order of preference within one name, best first: fewest `track_features` (conda and
+ * libsolv de-prioritise featured builds such as mkl/nomkl variants), highest version, highest
+ * build number; ties between otherwise equal builds go to the one whose dependencies allow the
+ * highest versions (rattler's rule, which matches conda on builds that differ only in pins), then
+ * the newest timestamp. With `flexible` priority the channel rank comes first.
+ */
+export class CandidateSorter {
+  private readonly highestCache = new Map<string, { v: Version | undefined; tf: boolean } | null>();
+
+  constructor(
+    private readonly rank: (r: PackageRecord) => number,
+    private readonly priority: ChannelPriority,
+    private readonly parse: (s: string) => SolverSpec,
+    private readonly recordsOf: (name: string) => PackageRecord[],
+  ) {}
+
+  /** Simple key order (everything but the dependency tie-break and timestamp). */
+  simpleCompare(a: PackageRecord, b: PackageRecord): number {
+    if (this.priority === "flexible") {
+      const d = this.rank(a) - this.rank(b);
+      if (d !== 0) return d;
+    }
+    const tf = a.track_features.length - b.track_features.length;
+    if (tf !== 0) return tf;
+    const v = compareVersions(b, a);
+    if (v !== 0) return v;
+    return b.build_number - a.build_number;
+  }
+
+  /** Highest version (and whether it carries track_features) among the records a dep spec matches. */
+  private highest(spec: string): { v: Version | undefined; tf: boolean } | null {
+    let hit = this.highestCache.get(spec);
+    if (hit !== undefined) return hit;
+    hit = null;
+    let s: SolverSpec | undefined;
+    try {
+      s = this.parse(spec);
+    } catch {
+      s = undefined;
+    }
+    if (s) {
+      let best: PackageRecord | undefined;
+      for (const r of this.recordsOf(s.name)) {
+        if (!s.matches(r)) continue;
+        if (!best || compareVersions(r, best) > 0) best = r;
+      }
+      if (best) hit = { v: safeVersion(best), tf: best.track_features.length > 0 };
+    }
+    this.highestCache.set(spec, hit);
+    return hit;
+  }
+
+  private depTieBreak(a: PackageRecord, b: PackageRecord, shared: string[]): number {
+    const byName = (r: PackageRecord, name: string) => {
+      let best: { v: Version | undefined; tf: boolean } | null = null;
+      for (const d of r.depends) {
+        if (depName(d) !== name) continue;
+        const h = this.highest(d);
+        if (!h) continue;
+        if (!best || betterHighest(h, best) < 0) best = h;
+      }
+      return best;
+    };
+    for (const name of shared) {
+      const ha = byName(a, name);
+      const hb = byName(b, name);
+      if (ha && !hb) return -1;
+      if (!ha && hb) return 1;
+      if (!ha || !hb) continue;
+      const c = betterHighest(ha, hb);
+      if (c !== 0) return c;
+    }
+    return 0;
+  }
+
+  /** Sorts candidates best first (stable for equal keys, so channel order breaks remaining ties). */
+  sort(records: PackageRecord[]): PackageRecord[] {
+    const out = [...records].sort((a, b) => this.simpleCompare(a, b));
+    let start = 0;
+    while (start < out.length) {
+      let end = start + 1;
+      while (end < out.length && this.simpleCompare(out[start], out[end]) === 0) end++;
+      if (end - start > 1) {
+        const group = out.slice(start, end);
+        const names = group.map((r) => new Set(r.depends.map(depName)));
+        const shared = [...names[0]].filter((n) => n && names.every((s) => s.has(n))).sort();
+        group.sort((a, b) => {
+          const d = shared.length ? this.depTieBreak(a, b, shared) : 0;
+          if (d !== 0) return d;
+          const t = (b.timestamp ?? 0) - (a.timestamp ?? 0);
+          if (t !== 0) return t;
+          return this.rank(a) - this.rank(b);
+        });
+        for (let i = 0; i < group.length; i++) out[start + i] = group[i];
+      }
+      start = end;
+    }
+    return out;
+  }
+}
+
+function betterHighest(
+  a: { v: Version | undefined; tf: boolean },
+  b: { v: Version | undefined; tf: boolean },
+): number {
+  if (a.tf !== b.tf) return a.tf ? 1 : -1;
+  if (a.v && b.v) return b.v.compare(a.v);
+  return 0;
+}
+
+/** The package name of a dependency string, cheaply (no full parse). */
+export function depName(spec: string): string {
+  let s = spec.trim();
+  const colons = s.lastIndexOf("::");
+  if (colons >= 0) s = s.slice(colons + 2);
+  const m = /^[^\s=<>!~[(,;|*]+/.exec(s);
+  return m ? m[0].toLowerCase() : "";
+}

@@ -1,0 +1,155 @@
+import type { PackageRecord } from "../../conda/package-record.js";
+import { compareVersions } from "./candidates.js";
+import type { CondaProblem } from "./problem.js";
+
+export interface ImproveOptions {
+  /** Names of the requested specs, in request order. */
+  requested: string[];
+  /** Conflict budget of each improvement query. */
+  conflictBudget?: number;
+  /** Upper bound on improvement queries (each is one incremental SAT call). */
+  maxQueries?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * conda's solver optimises lexicographically after finding any solution (conda/resolve.py
+ * `Resolve.solve`): versions of the requested packages, then the number of tracked features,
+ * then featureless builds where a featured one fits the active features, then build numbers of
+ * the requested packages, then versions and builds of everything else. The greedy first solution
+ * follows the same order locally; this pass makes it global. For each objective in turn it asks
+ * the SAT core "is there a solution where this package is better?" (an incremental call under an
+ * assumption), keeps every improvement found, and then locks the achieved level with a permanent
+ * clause so later objectives cannot trade it away.
+ */
+export function improveSolution(problem: CondaProblem, opts: ImproveOptions): PackageRecord[] {
+  const sat = problem.sat;
+  let current = new Map<string, PackageRecord>();
+  const snapshot = () => {
+    current = new Map(problem.solution().map((r) => [r.name, r]));
+  };
+  snapshot();
+  let queries = 0;
+  const maxQueries = opts.maxQueries ?? 2000;
+  const budget = opts.conflictBudget ?? 2000;
+
+  /** Is there a solution where at least one of `vars` is installed (and all `forbid` are not)? */
+  const attempt = (vars: number[], forbid: number[] = []): boolean => {
+    if (queries >= maxQueries || opts.signal?.aborted) return false;
+    if (vars.length === 0 && forbid.length === 0) return false;
+    queries++;
+    const s = sat.newVar();
+    if (vars.length) sat.addClause([-s, ...vars]);
+    for (const f of forbid) sat.addClause([-s, -f]);
+    const r = sat.solve({ assumptions: [s], conflictBudget: budget, signal: opts.signal });
+    if (r === "sat") {
+      snapshot();
+      sat.addClause([s]);
+      return true;
+    }
+    sat.addClause([-s]);
+    return false;
+  };
+
+  const varsWhere = (name: string, pred: (r: PackageRecord) => boolean): number[] => {
+    const e = problem.entry(name);
+    const out: number[] = [];
+    for (let i = 0; i < e.records.length; i++) if (pred(e.records[i])) out.push(e.firstVar + i);
+    return out;
+  };
+
+  const lock = (name: string, pred: (r: PackageRecord) => boolean): void => {
+    const vars = varsWhere(name, pred);
+    if (vars.length) sat.addClause(vars);
+  };
+
+  const maximizeVersion = (name: string): void => {
+    for (;;) {
+      const cur = current.get(name);
+      if (!cur) return;
+      const better = varsWhere(name, (r) => compareVersions(r, cur) > 0);
+      if (!better.length || !attempt(better)) break;
+    }
+    const cur = current.get(name);
+    if (cur) lock(name, (r) => compareVersions(r, cur) >= 0);
+  };
+
+  const maximizeBuild = (name: string): void => {
+    for (;;) {
+      const cur = current.get(name);
+      if (!cur) return;
+      const better = varsWhere(
+        name,
+        (r) =>
+          compareVersions(r, cur) === 0 &&
+          r.build_number > cur.build_number &&
+          r.track_features.length <= cur.track_features.length,
+      );
+      if (!better.length || !attempt(better)) break;
+    }
+    const cur = current.get(name);
+    if (cur)
+      lock(
+        name,
+        (r) =>
+          compareVersions(r, cur) > 0 ||
+          (compareVersions(r, cur) === 0 && r.build_number >= cur.build_number),
+      );
+  };
+
+  const isVirtual = (n: string) => n.startsWith("__");
+  const requested = opts.requested.filter((n) => !isVirtual(n));
+
+  // 1. versions of the requested packages
+  for (const n of requested) maximizeVersion(n);
+
+  // 2. fewer tracked features: try to do without each active one
+  const active = () => new Set([...current.values()].flatMap((r) => r.track_features));
+  for (const f of [...active()].sort()) {
+    const forbid: number[] = [];
+    for (const e of problem.loadedNames())
+      for (let i = 0; i < e.records.length; i++)
+        if (e.records[i].track_features.includes(f)) forbid.push(e.firstVar + i);
+    if (!attempt([], forbid)) {
+      // keep it: lock nothing, the feature simply stays active
+    }
+  }
+
+  // 3. featured builds where the feature is active (conda's generate_feature_metric)
+  const tracked = active();
+  if (tracked.size) {
+    for (const [name, rec] of [...current]) {
+      for (const f of tracked) {
+        if (rec.features.includes(f)) continue;
+        const featured = varsWhere(name, (r) => r.features.includes(f));
+        if (featured.length && attempt(featured)) lock(name, (r) => r.features.includes(f));
+      }
+    }
+  }
+
+  // 4. build numbers of the requested packages
+  for (const n of requested) maximizeBuild(n);
+
+  // 5. versions, then builds, of everything else (in the order the search met them)
+  const order = (): string[] => {
+    const out: string[] = [];
+    for (const e of problem.loadedNames()) if (current.has(e.name) && !isVirtual(e.name)) out.push(e.name);
+    return out;
+  };
+  const req = new Set(requested);
+  const done = new Set<string>();
+  for (let pass = 0; pass < 2; pass++) {
+    for (const n of order()) {
+      if (req.has(n) || done.has(n)) continue;
+      done.add(n);
+      maximizeVersion(n);
+    }
+  }
+  done.clear();
+  for (const n of order()) {
+    if (req.has(n) || done.has(n)) continue;
+    done.add(n);
+    maximizeBuild(n);
+  }
+  return [...current.values()];
+}

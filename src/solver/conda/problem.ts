@@ -1,0 +1,323 @@
+import type { PackageRecord } from "../../conda/package-record.js";
+import { CdclSolver, type SatResult, type SatSolveOptions } from "../sat/cdcl.js";
+import { CandidateSorter, type ChannelPriority, type Exclusion, type RecordIndex } from "./candidates.js";
+import type { SolverSpec } from "./spec.js";
+
+/** Where a clause came from, so an UNSAT core reads as requests, dependencies and constraints. */
+export type Origin =
+  | { kind: "request"; spec: SolverSpec }
+  | { kind: "requires"; parent: PackageRecord; spec: SolverSpec }
+  | { kind: "constrains"; parent: PackageRecord; spec: SolverSpec; target: PackageRecord }
+  | { kind: "one-per-name"; name: string };
+
+/** All candidates of one package name, best first, with variables firstVar … firstVar+n-1. */
+export interface NameEntry {
+  name: string;
+  records: PackageRecord[];
+  firstVar: number;
+  excluded: Exclusion[];
+}
+
+interface Requirement {
+  parent: number; // variable (ROOT for requested specs)
+  spec: SolverSpec;
+  vars: Int32Array;
+  origin: number;
+  /** A variable that satisfied it last time; checked first (cheap skip of satisfied requirements). */
+  satVar: number;
+}
+
+export interface ProblemOptions {
+  index: RecordIndex;
+  virtualPackages: PackageRecord[];
+  channelPriority: ChannelPriority;
+  parse: (s: string) => SolverSpec;
+  /** Records preferred over the normal order for their name (installed records to keep). */
+  favored?: Map<string, PackageRecord>;
+  /** Extra candidates (installed records missing from the channels). */
+  extraRecords?: PackageRecord[];
+  /** Specs that restrict a name if present (pins); non-matching records are excluded. */
+  pins?: SolverSpec[];
+}
+
+const ROOT = 1;
+
+/**
+ * The conda encoding on top of the SAT core, built lazily: a name gets variables (one per
+ * candidate, with an at-most-one constraint) when a request, dependency or constraint first
+ * mentions it, and a record's `depends`/`constrains` clauses are added when it first becomes true.
+ * Decisions follow resolvo's heuristic: requested specs first, then the active dependency with the
+ * fewest remaining candidates, each time choosing its best remaining candidate.
+ */
+export class CondaProblem {
+  readonly sat: CdclSolver;
+  readonly origins: Origin[] = [];
+  private readonly names = new Map<string, NameEntry>();
+  private varName: NameEntry[] = [];
+  private varRecord: PackageRecord[] = [];
+  private readonly specVars = new Map<string, Int32Array>();
+  private readonly specCache = new Map<string, SolverSpec>();
+  private readonly rootReqs: Requirement[] = [];
+  private readonly depReqs: Requirement[] = [];
+  private readonly sorter: CandidateSorter;
+  private readonly rawCache = new Map<string, PackageRecord[]>();
+  private readonly virtualByName = new Map<string, PackageRecord[]>();
+  private readonly rankOf: (r: PackageRecord) => number;
+  /** The records finally chosen (after optimisation), for `explainChoices`. */
+  finalRecords: PackageRecord[] | undefined;
+  /** Why each variable first became part of the problem (for `explainChoices`). */
+  readonly introducedBy = new Map<number, Requirement>();
+
+  constructor(private readonly opts: ProblemOptions) {
+    this.sat = new CdclSolver({
+      onTrue: (v) => this.onTrue(v),
+      decide: () => this.decide(),
+    });
+    const root = this.sat.newVar();
+    this.sat.addClause([root]);
+    this.varName[root] = { name: "<root>", records: [], firstVar: root, excluded: [] };
+    for (const v of opts.virtualPackages) {
+      const list = this.virtualByName.get(v.name) ?? [];
+      list.push(v);
+      this.virtualByName.set(v.name, list);
+    }
+    const idx = opts.index;
+    this.rankOf = idx.channelRank ? (r) => idx.channelRank!(r) : () => 0;
+    this.sorter = new CandidateSorter(
+      this.rankOf,
+      opts.channelPriority,
+      (s) => this.spec(s),
+      (n) => this.raw(n),
+    );
+  }
+
+  spec(text: string): SolverSpec {
+    let s = this.specCache.get(text);
+    if (!s) {
+      s = this.opts.parse(text);
+      this.specCache.set(text, s);
+    }
+    return s;
+  }
+
+  /** Records of a name from the index (or the virtual packages), before priority filtering. */
+  raw(name: string): PackageRecord[] {
+    let list = this.rawCache.get(name);
+    if (list) return list;
+    if (name.startsWith("__")) list = this.virtualByName.get(name) ?? [];
+    else {
+      list = this.opts.index.get(name);
+      const extra = this.opts.extraRecords?.filter((r) => r.name === name) ?? [];
+      if (extra.length) {
+        const have = new Set(list.map((r) => r.distName));
+        list = [...list, ...extra.filter((r) => !have.has(r.distName))];
+      }
+    }
+    this.rawCache.set(name, list);
+    return list;
+  }
+
+  /** Loads a name: filters by channel priority and pins, sorts, creates variables. */
+  entry(name: string): NameEntry {
+    let e = this.names.get(name);
+    if (e) return e;
+    const all = this.raw(name);
+    const excluded: Exclusion[] = [];
+    let records = all;
+    if (this.opts.channelPriority === "strict" && !name.startsWith("__") && all.length > 0) {
+      // conda's strict priority: a name comes only from the highest-priority channel that has it
+      // (installed records stay candidates so an environment can be kept as it is).
+      let best = Number.POSITIVE_INFINITY;
+      for (const r of all) best = Math.min(best, this.rankOf(r));
+      const favored = this.opts.favored?.get(name);
+      records = all.filter((r) => {
+        if (this.rankOf(r) === best || r === favored || this.opts.extraRecords?.includes(r)) return true;
+        excluded.push({
+          record: r,
+          reason: "a higher-priority channel has this package (strict channel priority)",
+        });
+        return false;
+      });
+    }
+    for (const pin of this.opts.pins ?? []) {
+      if (pin.name !== name) continue;
+      records = records.filter((r) => {
+        if (pin.matches(r)) return true;
+        excluded.push({ record: r, reason: `pinned to ${pin}` });
+        return false;
+      });
+    }
+    records = this.sorter.sort(records);
+    const favored = this.opts.favored?.get(name);
+    if (favored) {
+      const i = records.indexOf(favored);
+      if (i > 0) records = [favored, ...records.slice(0, i), ...records.slice(i + 1)];
+    }
+    const firstVar = records.length ? this.sat.newVars(records.length) : 0;
+    e = { name, records, firstVar, excluded };
+    this.names.set(name, e);
+    for (let i = 0; i < records.length; i++) {
+      this.varName[firstVar + i] = e;
+      this.varRecord[firstVar + i] = records[i];
+      this.sat.watchTrue(firstVar + i);
+    }
+    if (records.length > 1) {
+      const o = this.origins.push({ kind: "one-per-name", name }) - 1;
+      this.sat.addAtMostOne(
+        Array.from({ length: records.length }, (_, i) => firstVar + i),
+        o,
+      );
+    }
+    return e;
+  }
+
+  loadedNames(): Iterable<NameEntry> {
+    return this.names.values();
+  }
+
+  recordOf(v: number): PackageRecord | undefined {
+    return this.varRecord[v];
+  }
+
+  /** Variables of the candidates matching a spec, best first (cached per spec text). */
+  candidates(spec: SolverSpec): Int32Array {
+    const key = spec.toString();
+    let vars = this.specVars.get(key);
+    if (vars) return vars;
+    const e = this.entry(spec.name);
+    const out: number[] = [];
+    for (let i = 0; i < e.records.length; i++) if (spec.matches(e.records[i])) out.push(e.firstVar + i);
+    vars = Int32Array.from(out);
+    this.specVars.set(key, vars);
+    return vars;
+  }
+
+  private addRequirement(parent: number, spec: SolverSpec, list: Requirement[]): void {
+    const vars = this.candidates(spec);
+    const parentRec = this.varRecord[parent];
+    const origin =
+      this.origins.push(
+        parent === ROOT || !parentRec
+          ? { kind: "request", spec }
+          : { kind: "requires", parent: parentRec, spec },
+      ) - 1;
+    const req: Requirement = { parent, spec, vars, origin, satVar: 0 };
+    list.push(req);
+    for (const v of vars) if (!this.introducedBy.has(v)) this.introducedBy.set(v, req);
+    const clause = new Array<number>(vars.length + 1);
+    clause[0] = -parent;
+    for (let i = 0; i < vars.length; i++) clause[i + 1] = vars[i];
+    this.sat.addClause(clause, origin);
+  }
+
+  /** A requested spec (the root requires one of its candidates). */
+  request(spec: SolverSpec): void {
+    this.addRequirement(ROOT, spec, this.rootReqs);
+  }
+
+  private onTrue(v: number): void {
+    const r = this.varRecord[v];
+    if (!r) return;
+    for (const d of r.depends) {
+      let s: SolverSpec;
+      try {
+        s = this.spec(d);
+      } catch {
+        // A dependency conda cannot parse makes the record uninstallable, as in conda.
+        this.sat.addClause([-v]);
+        continue;
+      }
+      this.addRequirement(v, s, this.depReqs);
+    }
+    for (const c of r.constrains) {
+      let s: SolverSpec;
+      try {
+        s = this.spec(c);
+      } catch {
+        continue;
+      }
+      if (this.raw(s.name).length === 0) continue;
+      const e = this.entry(s.name);
+      for (let i = 0; i < e.records.length; i++) {
+        const target = e.records[i];
+        if (s.matches(target)) continue;
+        const o = this.origins.push({ kind: "constrains", parent: r, spec: s, target }) - 1;
+        this.sat.addClause([-v, -(e.firstVar + i)], o);
+      }
+    }
+  }
+
+  /**
+   * resolvo's choice: among requirements whose parent is installed and that no installed candidate
+   * satisfies yet, take a requested one if any, else the one with the fewest undecided candidates;
+   * install its best undecided candidate.
+   */
+  private decide(): number {
+    const pick = this.pickFrom(this.rootReqs);
+    if (pick !== 0) return pick;
+    return this.pickFrom(this.depReqs);
+  }
+
+  private pickFrom(reqs: Requirement[]): number {
+    const sat = this.sat;
+    let best = 0;
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < reqs.length; k++) {
+      const req = reqs[k];
+      if (req.satVar !== 0 && sat.value(req.satVar) === 1) continue;
+      if (sat.value(req.parent) !== 1) continue;
+      let first = 0;
+      let count = 0;
+      let satisfied = false;
+      const vars = req.vars;
+      for (let i = 0; i < vars.length; i++) {
+        const val = sat.value(vars[i]);
+        if (val === 1) {
+          satisfied = true;
+          req.satVar = vars[i];
+          break;
+        }
+        if (val === 0) {
+          if (first === 0) first = vars[i];
+          count++;
+        }
+      }
+      if (satisfied || first === 0) continue;
+      if (count < bestCount) {
+        best = first;
+        bestCount = count;
+        if (count === 1) break;
+      }
+    }
+    return best;
+  }
+
+  solve(opts: SatSolveOptions): SatResult {
+    return this.sat.solve(opts);
+  }
+
+  /** The installed records of the current model (after `sat`). */
+  solution(): PackageRecord[] {
+    const out: PackageRecord[] = [];
+    for (const e of this.names.values()) {
+      for (let i = 0; i < e.records.length; i++)
+        if (this.sat.value(e.firstVar + i) === 1) out.push(e.records[i]);
+    }
+    return out;
+  }
+
+  varOfRecord(r: PackageRecord): number {
+    const e = this.names.get(r.name);
+    if (!e) return 0;
+    const i = e.records.indexOf(r);
+    return i < 0 ? 0 : e.firstVar + i;
+  }
+
+  get rootVar(): number {
+    return ROOT;
+  }
+
+  get requirements(): { root: readonly Requirement[]; deps: readonly Requirement[] } {
+    return { root: this.rootReqs, deps: this.depReqs };
+  }
+}

@@ -1,0 +1,153 @@
+import type { PackageRecord } from "../../conda/package-record.js";
+import type { SatStats } from "../sat/cdcl.js";
+import { PackagesNotFoundError, SolveAbortedError } from "../errors.js";
+import type { ChannelPriority, RecordIndex } from "./candidates.js";
+import { explainUnsat } from "./explain.js";
+import { improveSolution } from "./optimize.js";
+import { CondaProblem } from "./problem.js";
+import { parseSolverSpec, type SolverSpec } from "./spec.js";
+
+/**
+ * conda's update modifiers: `update_specs` (default: requested specs get their best versions,
+ * other installed packages stay as they are unless the request needs them changed),
+ * `freeze_installed` (installed records may not change; falls back to `update_specs` when that
+ * is impossible, as conda does), `update_all` (every installed package may move to its best).
+ */
+export type UpdateModifier = "update_specs" | "freeze_installed" | "update_all";
+
+export interface SolveRequest {
+  specs: (string | SolverSpec)[];
+  index: RecordIndex;
+  virtualPackages?: PackageRecord[];
+  installed?: PackageRecord[];
+  /** `conda-meta/pinned` specs: a pinned name, if present, must match. */
+  pinned?: (string | SolverSpec)[];
+  channelPriority?: ChannelPriority;
+  updateModifier?: UpdateModifier;
+  signal?: AbortSignal;
+  /** Maximum number of SAT conflicts (default 200 000). */
+  budget?: number;
+  timeoutMs?: number;
+  onProgress?: (stats: SatStats) => void;
+  /** Channel names for error messages. */
+  channels?: string[];
+  /** Parser for spec strings (default: the solver's own; pass `MatchSpec.parse` for the full grammar). */
+  parseSpec?: (s: string) => SolverSpec;
+  /** Run conda's global optimisation pass after the greedy solution (default true). */
+  optimize?: boolean;
+}
+
+export interface SolveStats extends SatStats {
+  names: number;
+  candidates: number;
+}
+
+export interface SolveResult {
+  records: PackageRecord[];
+  stats: SolveStats;
+  /** The problem, for `explainChoices`. */
+  problem: CondaProblem;
+}
+
+const DEFAULT_BUDGET = 200_000;
+
+function toSpec(s: string | SolverSpec, parse: (s: string) => SolverSpec): SolverSpec {
+  return typeof s === "string" ? parse(s) : s;
+}
+
+/** Matches exactly one record (freeze_installed). */
+function exactRecordSpec(r: PackageRecord): SolverSpec {
+  return {
+    name: r.name,
+    matches: (o) => o.name === r.name && o.version === r.version && o.build === r.build,
+    toString: () => `${r.name}==${r.version}=${r.build}`,
+  };
+}
+
+function nameSpec(name: string): SolverSpec {
+  return { name, matches: (o) => o.name === name, toString: () => name };
+}
+
+/**
+ * Solves a conda request: returns the records of an environment that satisfies every spec,
+ * chosen as conda would. Throws `PackagesNotFoundError` when a requested spec matches nothing,
+ * `UnsatisfiableError` with an explanation tree when no environment exists, and
+ * `SolveAbortedError` when the budget runs out or `signal` aborts.
+ */
+export function solve(req: SolveRequest): SolveResult {
+  const parse = req.parseSpec ?? parseSolverSpec;
+  const specs = req.specs.map((s) => toSpec(s, parse));
+  const mode = req.updateModifier ?? "update_specs";
+  if (mode === "freeze_installed" && req.installed?.length) {
+    try {
+      return solveOnce(req, specs, parse, "freeze_installed");
+    } catch (e) {
+      if (e instanceof SolveAbortedError) throw e;
+      // conda retries without freezing when the frozen environment cannot take the request
+    }
+    return solveOnce(req, specs, parse, "update_specs");
+  }
+  return solveOnce(req, specs, parse, mode);
+}
+
+function solveOnce(
+  req: SolveRequest,
+  specs: SolverSpec[],
+  parse: (s: string) => SolverSpec,
+  mode: UpdateModifier,
+): SolveResult {
+  const installed = req.installed ?? [];
+  const requested = new Set(specs.map((s) => s.name));
+  const favored = new Map<string, PackageRecord>();
+  const extraSpecs: SolverSpec[] = [];
+  for (const r of installed) {
+    if (requested.has(r.name) || r.name.startsWith("__")) continue;
+    if (mode === "freeze_installed") extraSpecs.push(exactRecordSpec(r));
+    else {
+      extraSpecs.push(nameSpec(r.name));
+      if (mode === "update_specs") favored.set(r.name, r);
+    }
+  }
+  const problem = new CondaProblem({
+    index: req.index,
+    virtualPackages: req.virtualPackages ?? [],
+    channelPriority: req.channelPriority ?? "strict",
+    parse,
+    favored,
+    extraRecords: installed,
+    pins: (req.pinned ?? []).map((p) => toSpec(p, parse)),
+  });
+  // conda raises PackagesNotFoundError for requested specs that match no record at all
+  const missing = specs.filter((s) => !problem.raw(s.name).some((r) => s.matches(r)));
+  if (missing.length) throw new PackagesNotFoundError(missing.map(String), req.channels);
+  for (const s of specs) problem.request(s);
+  for (const s of extraSpecs) problem.request(s);
+  const result = problem.solve({
+    conflictBudget: req.budget ?? DEFAULT_BUDGET,
+    signal: req.signal,
+    timeoutMs: req.timeoutMs,
+    onProgress: req.onProgress,
+  });
+  if (result === "aborted") throw new SolveAbortedError("aborted", "the solve was cancelled");
+  if (result === "unknown")
+    throw new SolveAbortedError(
+      "budget",
+      `the solve gave up after ${problem.sat.stats.conflicts} conflicts (${Math.round(problem.sat.stats.ms)} ms)`,
+    );
+  if (result === "unsat") throw explainUnsat(problem, specs);
+  const virtual = new Set(req.virtualPackages ?? []);
+  const chosen =
+    req.optimize === false
+      ? problem.solution()
+      : improveSolution(problem, { requested: specs.map((s) => s.name), signal: req.signal });
+  problem.finalRecords = chosen;
+  const records = chosen.filter((r) => !virtual.has(r));
+  records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let candidates = 0;
+  let names = 0;
+  for (const e of problem.loadedNames()) {
+    names++;
+    candidates += e.records.length;
+  }
+  return { records, stats: { ...problem.sat.stats, names, candidates }, problem };
+}
