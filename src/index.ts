@@ -225,3 +225,4 @@ export {
   SolveAbortedError,
   UnsatisfiableError,
 } from "./solver/errors.js";
+export { type PrioritizedUrl, prioritizeChannels } from "./conda/channel.js";

@@ -35,6 +35,13 @@ export interface ChannelConfig {
   customMultichannels: Record<string, readonly string[]>;
   /** Subdirs recognised at the end of a channel URL or name; conda's `known_subdirs`. */
   knownSubdirs?: readonly string[];
+  /**
+   * conda's `migrated_channel_aliases`: old aliases whose URLs are read as if written under
+   * {@link channelAlias} (e.g. an old in-house mirror still named in lock files).
+   */
+  migratedChannelAliases?: readonly string[];
+  /** conda's `migrated_custom_channels`: name → old location now served from the custom channel's. */
+  migratedCustomChannels?: Record<string, string>;
 }
 
 /** conda's defaults for the host OS (Windows adds `pkgs/msys2` to `defaults`). */
@@ -267,6 +274,9 @@ export interface ResolvedChannelConfig {
   customChannelsByName: Map<string, Channel>;
   multichannels: Map<string, Channel[]>;
   cache: Map<string, Channel>;
+  migratedAliases: SchemeAuthToken[];
+  /** name → old location, longest name first. */
+  migratedCustom: [string, SchemeAuthToken][];
 }
 
 const resolvedConfigs = new WeakMap<ChannelConfig, ResolvedChannelConfig>();
@@ -291,6 +301,13 @@ function resolveConfig(config: ChannelConfig | undefined): ResolvedChannelConfig
     customChannelsByName: new Map(),
     multichannels: new Map(),
     cache: new Map(),
+    migratedAliases: (config.migratedChannelAliases ?? []).map(splitSchemeAuthToken),
+    migratedCustom: Object.entries(config.migratedCustomChannels ?? {})
+      .map(([name, url]): [string, SchemeAuthToken] => [
+        name.replace(/^\/+|\/+$/g, ""),
+        splitSchemeAuthToken(url),
+      ])
+      .sort((a, b) => b[0].length - a[0].length),
   };
   const resolved = r;
   const simple = (url: string, name?: string) => makeSimpleChannel(resolved, url, name);
@@ -391,6 +408,23 @@ function readChannelConfiguration(
   const testUrl = hostPort(host, port) + path;
   // 1. No path: the host is the channel (conda: name None).
   if (!path) return { location: hostPort(host, port), name: "", scheme };
+  // 1a. A migrated custom channel's old URL: re-home it onto that channel's current location and credentials.
+  for (const [name, old] of cfg.migratedCustom) {
+    const that = joinUrl(old.location, name).replace(/^\//, old.location.startsWith("/") ? "/" : "");
+    if (segmentsStartWith(testUrl, that)) {
+      const channelName = joinUrl(name, testUrl.slice(that.length)).replace(/^\//, "");
+      const c = channelForName(cfg, channelName);
+      return { location: c.location, name: channelName, scheme: c.scheme, auth: c.auth, token: c.token };
+    }
+  }
+  // 1b. Under a migrated channel alias: the same name under today's channel_alias.
+  for (const old of cfg.migratedAliases) {
+    if (old.location && testUrl.startsWith(old.location)) {
+      const ca = cfg.alias;
+      const name = testUrl.slice(old.location.length).replace(/^\/+|\/+$/g, "");
+      return { location: ca.location, name, scheme: ca.scheme, auth: ca.auth, token: ca.token };
+    }
+  }
   // 2. A custom channel (or a member of a multichannel) whose URL prefixes this one, longest name first.
   //    conda compares only as many segments as the shorter URL has, which turns a parent URL such as
   //    https://repo.anaconda.com/pkgs into the channel `pkgs/main/repo.anaconda.com/pkgs`; we require the
@@ -580,7 +614,11 @@ export class Channel {
     // under the custom channel `donald/label/main`; its own tests pin that, so we keep it.
     if (this.name)
       for (const [n] of this.#cfg.customChannels) if (segmentsOverlap(this.name, n)) return this.name;
-    if (this.location === this.#cfg.alias.location) return this.name;
+    if (
+      this.location === this.#cfg.alias.location ||
+      this.#cfg.migratedAliases.some((a) => a.location === this.location)
+    )
+      return this.name;
     const joined = joinUrl(this.location, this.name);
     if (this.scheme) return `${this.scheme}://${joined}`;
     return joined.replace(/^\/+/, "");
@@ -732,4 +770,44 @@ function parseUncached(cfg: ResolvedChannelConfig, raw: string): Channel {
       "Channel names are like conda-forge or conda-forge/label/dev.",
     );
   return channelForName(cfg, value);
+}
+
+/** conda's `MAX_CHANNEL_PRIORITY`: priorities are capped one below it. */
+const MAX_CHANNEL_PRIORITY = 10000;
+
+/** One subdir URL to fetch, with the channel it belongs to and conda's channel priority (0 = highest). */
+export interface PrioritizedUrl {
+  url: string;
+  channel: Channel;
+  canonicalName: string;
+  priority: number;
+}
+
+/**
+ * conda's `prioritize_channels`: every subdir URL of `channels` in order, first occurrence wins.
+ * Multichannels are expanded first and each member gets its own priority, as in conda, so
+ * `defaults` → pkgs/main (0), pkgs/r (1).
+ */
+export function prioritizeChannels(
+  channels: readonly (string | Channel)[],
+  options: { config?: ChannelConfig; subdirs?: readonly string[]; withCredentials?: boolean } = {},
+): PrioritizedUrl[] {
+  const flat = channels.flatMap((c) =>
+    (typeof c === "string" ? Channel.parse(c, options.config) : c).expand(),
+  );
+  const seen = new Set<string>();
+  const out: PrioritizedUrl[] = [];
+  flat.forEach((channel, i) => {
+    for (const url of channel.urls({ subdirs: options.subdirs, withCredentials: options.withCredentials })) {
+      if (seen.has(url)) continue;
+      seen.add(url);
+      out.push({
+        url,
+        channel,
+        canonicalName: channel.canonicalName,
+        priority: Math.min(i, MAX_CHANNEL_PRIORITY - 1),
+      });
+    }
+  });
+  return out;
 }

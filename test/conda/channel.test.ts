@@ -8,6 +8,7 @@ import {
   ChannelParseError,
   DEFAULT_CHANNELS_WIN,
   defaultChannelConfig,
+  prioritizeChannels,
   redactUrl,
   splitAnacondaToken,
 } from "../../src/conda/channel.js";
@@ -729,6 +730,132 @@ describe("bad channel input", () => {
     assert.throws(
       () => Channel.parse("conda-forge", { ...unix, channelAlias: "conda.anaconda.org" }),
       ChannelParseError,
+    );
+  });
+});
+
+describe("migrated_channel_aliases and migrated_custom_channels (conda's CustomConfigChannelTests)", () => {
+  const cfg: ChannelConfig = {
+    channelAlias: "ftp://new.url:8082",
+    customChannels: {
+      darwin: "https://some.url.somewhere/stuff",
+      chuck: "http://user1:pass2@another.url:8080/t/tk-1234/with/path",
+      "pkgs/anaconda": "http://192.168.0.15:8080",
+    },
+    migratedCustomChannels: {
+      darwin: "s3://just/cant",
+      chuck: "file:///var/lib/repo/",
+      "pkgs/anaconda": "https://repo.continuum.io",
+    },
+    migratedChannelAliases: ["https://conda.anaconda.org"],
+    defaultChannels: [
+      "http://192.168.0.15:8080/pkgs/anaconda",
+      "http://192.168.0.15:8080/pkgs/pro",
+      "http://192.168.0.15:8080/pkgs/msys2",
+    ],
+    customMultichannels: {},
+  };
+  const cases: [string, Expect][] = [
+    [
+      "https://repo.continuum.io/pkgs/anaconda",
+      {
+        name: "pkgs/anaconda",
+        location: "192.168.0.15:8080",
+        canonicalName: "defaults",
+        urls: [
+          "http://192.168.0.15:8080/pkgs/anaconda/linux-64",
+          "http://192.168.0.15:8080/pkgs/anaconda/noarch",
+        ],
+      },
+    ],
+    [
+      "https://repo.continuum.io/pkgs/anaconda/noarch",
+      {
+        name: "pkgs/anaconda",
+        location: "192.168.0.15:8080",
+        urls: ["http://192.168.0.15:8080/pkgs/anaconda/noarch"],
+      },
+    ],
+    [
+      "https://repo.continuum.io/pkgs/anaconda/label/dev",
+      {
+        name: "pkgs/anaconda/label/dev",
+        location: "192.168.0.15:8080",
+        canonicalName: "pkgs/anaconda/label/dev",
+      },
+    ],
+    [
+      "s3://just/cant/darwin/osx-64",
+      {
+        name: "darwin",
+        location: "some.url.somewhere/stuff",
+        platform: "osx-64",
+        packageFilename: undefined,
+        auth: undefined,
+        token: undefined,
+        scheme: "https",
+        canonicalName: "darwin",
+        url: "https://some.url.somewhere/stuff/darwin/osx-64",
+        urls: [
+          "https://some.url.somewhere/stuff/darwin/osx-64",
+          "https://some.url.somewhere/stuff/darwin/noarch",
+        ],
+      },
+    ],
+    [
+      "https://conda.anaconda.org/conda-forge/osx-64/some-great-package.tar.bz2",
+      {
+        canonicalName: "conda-forge",
+        baseUrl: "ftp://new.url:8082/conda-forge",
+        url: "ftp://new.url:8082/conda-forge/osx-64/some-great-package.tar.bz2",
+        urls: ["ftp://new.url:8082/conda-forge/osx-64", "ftp://new.url:8082/conda-forge/noarch"],
+      },
+    ],
+    [
+      "https://conda.anaconda.org/conda-forge/label/dev/linux-64/some-great-package.tar.bz2",
+      {
+        url: "ftp://new.url:8082/conda-forge/label/dev/linux-64/some-great-package.tar.bz2",
+        urls: [
+          "ftp://new.url:8082/conda-forge/label/dev/linux-64",
+          "ftp://new.url:8082/conda-forge/label/dev/noarch",
+        ],
+      },
+    ],
+  ];
+  for (const [input, want] of cases) it(input, () => check(input, want, cfg));
+});
+
+describe("prioritizeChannels", () => {
+  it("expands multichannels, numbers members separately and keeps the first URL", () => {
+    const p = prioritizeChannels(["conda-forge", "defaults", "https://conda.anaconda.org/conda-forge"], {
+      config: unix,
+      subdirs: SUBDIRS,
+    });
+    assert.deepEqual(
+      p.map((x) => [x.url, x.canonicalName, x.priority]),
+      [
+        ["https://conda.anaconda.org/conda-forge/linux-64", "conda-forge", 0],
+        ["https://conda.anaconda.org/conda-forge/noarch", "conda-forge", 0],
+        ["https://repo.anaconda.com/pkgs/main/linux-64", "defaults", 1],
+        ["https://repo.anaconda.com/pkgs/main/noarch", "defaults", 1],
+        ["https://repo.anaconda.com/pkgs/r/linux-64", "defaults", 2],
+        ["https://repo.anaconda.com/pkgs/r/noarch", "defaults", 2],
+      ],
+    );
+  });
+  it("keeps file:// channels in the order given (conda's test_env_var_file_urls)", () => {
+    const p = prioritizeChannels(["https://some.url/ch_name", "file:///some/place/on/my/machine"], {
+      config: unix,
+      subdirs: SUBDIRS,
+    });
+    assert.deepEqual(
+      p.map((x) => [x.url, x.canonicalName, x.priority]),
+      [
+        ["https://some.url/ch_name/linux-64", "https://some.url/ch_name", 0],
+        ["https://some.url/ch_name/noarch", "https://some.url/ch_name", 0],
+        ["file:///some/place/on/my/machine/linux-64", "file:///some/place/on/my/machine", 1],
+        ["file:///some/place/on/my/machine/noarch", "file:///some/place/on/my/machine", 1],
+      ],
     );
   });
 });
