@@ -1,0 +1,69 @@
+import type { PackageRecord } from "../../src/conda/package-record.js";
+import { compareVersions } from "../../src/solver/conda/candidates.js";
+
+/** Minimal view of a solved package, enough to rank solutions. */
+export type Solved = Pick<
+  PackageRecord,
+  "name" | "version" | "build" | "build_number" | "track_features" | "features"
+>;
+
+function cmpVersion(a: Solved, b: Solved): number {
+  return compareVersions(a as PackageRecord, b as PackageRecord);
+}
+
+/**
+ * Ranks two solutions of the same request by conda's objectives (conda/resolve.py `Resolve.solve`,
+ * in its order): versions of the requested packages (in request order), then fewer tracked
+ * features, then fewer featureless builds where the feature is active, then build numbers of the
+ * requested packages, then the versions and build numbers of all other packages (a package-by-
+ * package vote), then fewer packages. Negative when `a` is better, positive when `b` is.
+ */
+export function compareSolutions(
+  a: Solved[],
+  b: Solved[],
+  requested: string[],
+  alternatives: (name: string) => Solved[] = () => [],
+): number {
+  const ma = new Map(a.map((r) => [r.name, r]));
+  const mb = new Map(b.map((r) => [r.name, r]));
+  for (const n of requested) {
+    const ra = ma.get(n);
+    const rb = mb.get(n);
+    if (ra && rb) {
+      const c = cmpVersion(rb, ra);
+      if (c !== 0) return c;
+    }
+  }
+  const tf = (s: Solved[]) => new Set(s.flatMap((r) => r.track_features)).size;
+  if (tf(a) !== tf(b)) return tf(a) - tf(b);
+  const featureMisses = (s: Solved[]) => {
+    const active = new Set(s.flatMap((r) => r.track_features));
+    let n = 0;
+    for (const r of s)
+      for (const f of active)
+        if (!r.features.includes(f) && alternatives(r.name).some((x) => x.features.includes(f))) n++;
+    return n;
+  };
+  const fm = featureMisses(a) - featureMisses(b);
+  if (fm !== 0) return fm;
+  for (const n of requested) {
+    const ra = ma.get(n);
+    const rb = mb.get(n);
+    if (ra && rb && cmpVersion(ra, rb) === 0 && ra.build_number !== rb.build_number)
+      return rb.build_number - ra.build_number;
+  }
+  let vote = 0;
+  for (const [n, ra] of ma) {
+    const rb = mb.get(n);
+    if (!rb || requested.includes(n)) continue;
+    vote += cmpVersion(rb, ra);
+  }
+  if (vote !== 0) return vote;
+  for (const [n, ra] of ma) {
+    const rb = mb.get(n);
+    if (!rb || requested.includes(n) || cmpVersion(ra, rb) !== 0) continue;
+    vote += Math.sign(rb.build_number - ra.build_number);
+  }
+  if (vote !== 0) return vote;
+  return a.length - b.length;
+}
