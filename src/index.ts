@@ -109,6 +109,7 @@ export type { FetchOptions } from "./repodata/fetch.js";
 export { type GatewayOptions, type LoadRequest, RepodataGateway, RepodataIndex } from "./repodata/gateway.js";
 export { type CacheState, HttpCache } from "./repodata/http-cache.js";
 export { SparseRepodata } from "./repodata/sparse-index.js";
+export { type SearchResult, searchIndex, sortSearchResults } from "./repodata/search.js";
 export {
   type ActivationOptions,
   type ActivationPlan,

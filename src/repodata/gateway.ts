@@ -213,6 +213,16 @@ export class RepodataIndex {
     return all;
   }
 
+  /**
+   * Every name the channels have, including names of sharded channels whose shards are not loaded
+   * yet (`get` returns [] for those until `ensure` loads them).
+   */
+  knownNames(): Set<string> {
+    const all = new Set(this.names());
+    for (const s of this.sources) if (s.sharded) for (const n of s.sharded.names()) all.add(n);
+    return all;
+  }
+
   /** Records skipped as unusable (e.g. no version), with the file they came from. */
   get warnings(): string[] {
     return this.sources.flatMap((s) => s.sparse?.warnings ?? []);
@@ -222,9 +232,10 @@ export class RepodataIndex {
    * Loads from sharded channels every name reachable from `names` through `depends` (CEP 16's
    * fetch loop), level by level so each level's shards download in parallel.
    */
-  async ensure(names: Iterable<string>): Promise<void> {
+  async ensure(names: Iterable<string>, options: { closure?: boolean } = {}): Promise<void> {
     const sharded = this.sources.filter((s) => s.sharded);
     if (sharded.length === 0) return;
+    const closure = options.closure ?? true;
     const seen = new Set<string>();
     let level = [...names].filter((n) => !n.startsWith("__"));
     for (const n of level) seen.add(n);
@@ -235,6 +246,7 @@ export class RepodataIndex {
       const next: string[] = [];
       for (const n of level) {
         this.byName.delete(n);
+        if (!closure) continue;
         for (const r of this.get(n)) {
           for (const dep of r.depends) {
             const d = specName(dep);
