@@ -331,4 +331,19 @@ describe("RepodataGateway over HTTP", () => {
       await new Promise((r) => proxy.close(r));
     }
   });
+
+  test("a server that never answers times out and names the URL", async () => {
+    serveChannel();
+    server.hook = (_req, _res, path) => path === "/chan/linux-64/repodata.json.zst"; // hold the request open
+    await assert.rejects(
+      gateway({ timeoutMs: 200, retries: 1 }).load({
+        channels: [`${server.url}/chan`],
+        subdirs: ["linux-64"],
+      }),
+      (e: unknown) =>
+        e instanceof RepodataFetchError &&
+        e.message.includes("/chan/linux-64/repodata.json.zst") &&
+        /2 attempts/.test(e.message),
+    );
+  });
 });
