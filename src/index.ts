@@ -227,3 +227,11 @@ export {
   UnsatisfiableError,
 } from "./solver/errors.js";
 export { type PrioritizedUrl, prioritizeChannels } from "./conda/channel.js";
+export { buildChannelData } from "./repodata/index/channeldata.js";
+export {
+  ChannelIndexError,
+  type IndexOptions,
+  indexChannel,
+  type SubdirSummary,
+} from "./repodata/index/index-channel.js";
+export { type ShardFile, buildShards } from "./repodata/index/shards.js";
