@@ -122,6 +122,11 @@ export class Version {
   readonly components: readonly VersionComponent[];
   /** The components of the local version after '+', empty when there is none (conda's `.local`). */
   readonly local: readonly VersionComponent[];
+  /**
+   * Fast path for the common case (`1.26.4`, `2!3.0`): every component a single number and no local
+   * part. Two such versions compare as flat arrays with zero fill, without the general loop.
+   */
+  private readonly simple: Float64Array | undefined;
   private key: string | undefined;
 
   private constructor(
@@ -134,6 +139,14 @@ export class Version {
     this.normalized = normalized;
     this.components = components;
     this.local = local;
+    let simple = local.length === 0;
+    for (const c of components) {
+      if (c.length !== 1 || typeof c[0] !== "number") {
+        simple = false;
+        break;
+      }
+    }
+    this.simple = simple ? Float64Array.from(components, (c) => c[0] as number) : undefined;
   }
 
   /** Parse a version string; throws `ParseError` naming the input when conda would reject it. */
@@ -214,6 +227,17 @@ export class Version {
   /** -1, 0 or 1 as this version sorts before, equal to or after `other` (conda `VersionOrder` order). */
   compare(other: Version): -1 | 0 | 1 {
     if (this === other) return 0;
+    const a = this.simple;
+    const b = other.simple;
+    if (a !== undefined && b !== undefined) {
+      const n = Math.max(a.length, b.length);
+      for (let i = 0; i < n; i++) {
+        const x = i < a.length ? a[i] : 0;
+        const y = i < b.length ? b[i] : 0;
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    }
     const c = compareComponents(this.components, other.components);
     if (c !== 0) return c;
     if (this.local.length === 0 && other.local.length === 0) return 0;
