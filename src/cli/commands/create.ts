@@ -1,0 +1,100 @@
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { TaipanError } from "../../conda/errors.js";
+import { registerEnvironment } from "../../env/environments.js";
+import { writePrefixEnvVars } from "../../env/prefix-env-vars.js";
+import { appendHistory } from "../../install/history.js";
+import { explicitEnvironment } from "../../ops/explicit-environment.js";
+import { VERSION } from "../../taipan-version.js";
+import {
+  addChannelOptions,
+  addConfirmOptions,
+  addOutputOptions,
+  addPrefixOptions,
+  commandContext,
+  targetPrefix,
+} from "../common-options.js";
+import { UsageError } from "../errors.js";
+import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
+import { readSpecInput } from "../spec-input.js";
+
+interface CreateOpts extends ChangeOpts {
+  file?: string[];
+}
+
+export class PrefixExistsError extends TaipanError {
+  constructor(prefix: string, isEnv: boolean) {
+    super(
+      "PREFIX_EXISTS",
+      isEnv
+        ? `an environment already exists at ${prefix}`
+        : `the path ${prefix} exists and is not an empty directory or a conda environment`,
+      {
+        hint: isEnv
+          ? "Pass -y to replace it, remove it with `taipan remove --all`, or choose another name."
+          : "Choose another path, or empty that directory first.",
+        exceptionName: "CondaValueError",
+      },
+    );
+  }
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Adds the flags create/install/update share and returns the command. */
+export function addChangeOptions(cmd: Command): Command {
+  addPrefixOptions(cmd);
+  addChannelOptions(cmd);
+  addConfirmOptions(cmd);
+  addOutputOptions(cmd);
+  return cmd
+    .option("--file <file>", "read specs from a file (specs, @EXPLICIT, or environment.yml); repeatable", collect)
+    .option("--allow-scripts", "run the packages' pre/post-link scripts (off by default)")
+    .option("--explain", "show, for each package, the requests that pulled it in");
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("create")
+    .description("Create a new environment from a list of specs")
+    .argument("[specs...]", "match specs of the packages to install");
+  addChangeOptions(cmd);
+  cmd.action(async (specs: string[], opts: CreateOpts) => {
+    if (!opts.name && !opts.prefix) throw new UsageError("create needs -n NAME or -p PATH");
+    const ctx = commandContext(opts);
+    const prefix = targetPrefix(opts, ctx.config, false);
+    const input = readSpecInput(opts.file ?? [], specs);
+    if (input.environment?.channels.length && !opts.overrideChannels)
+      opts.channel = [...(opts.channel ?? []), ...input.environment.channels];
+
+    const isEnv = existsSync(join(prefix, "conda-meta"));
+    const nonEmpty = existsSync(prefix) && readdirSync(prefix).length > 0;
+    if (nonEmpty && !opts.dryRun) {
+      if (!isEnv || !ctx.config.always_yes) throw new PrefixExistsError(prefix, isEnv);
+    }
+    // Replacing an environment (-y) goes through the journaled transaction like any change, so a
+    // failed solve or a crash leaves the old environment intact instead of a deleted one.
+    if (!input.explicit && input.specs.length === 0 && !opts.dryRun && !isEnv) {
+      // conda creates an empty environment: just conda-meta/history.
+      mkdirSync(join(prefix, "conda-meta"), { recursive: true });
+      appendHistory(prefix, { cmd: `taipan ${process.argv.slice(2).join(" ")}`, version: VERSION, added: [], removed: [] });
+      registerEnvironment(prefix, ctx.config);
+      if (!ctx.mode.json && !ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
+      else if (ctx.mode.json) process.stdout.write(`${JSON.stringify({ success: true, prefix, actions: {} }, null, 2)}\n`);
+      return;
+    }
+    const explicit = input.explicit;
+    await runEnvironmentChange(
+      "create",
+      prefix,
+      explicit ? () => explicitEnvironment(prefix, explicit, ctx.config, "create") : input.specs,
+      opts,
+      ctx,
+    );
+    if (!opts.dryRun && input.environment && Object.keys(input.environment.variables).length > 0)
+      writePrefixEnvVars(prefix, input.environment.variables);
+  });
+}

@@ -1,0 +1,141 @@
+import { createInterface } from "node:readline/promises";
+import pc from "picocolors";
+import type { PackageRecord } from "../conda/package-record.js";
+import { PackageCache } from "../package/cache.js";
+import { applyEnvironment, planEnvironment } from "../ops/apply-environment.js";
+import { type ChangeKind, type SolvedEnvironment, solveEnvironment } from "../ops/solve-environment.js";
+import { explainChoices } from "../solver/conda/explain.js";
+import { type CommandContext, effectiveChannels, type GlobalOpts } from "./common-options.js";
+import { TaipanError } from "../conda/errors.js";
+import { type OutputMode, info, printJson, warn } from "./output.js";
+import { planJson, renderPlan } from "./plan-view.js";
+import { createProgress } from "./progress.js";
+
+export interface ChangeOpts extends GlobalOpts {
+  allowScripts?: boolean;
+  explain?: boolean;
+  all?: boolean;
+}
+
+/** The user said no at the confirmation prompt (conda's CondaSystemExit, exit status 1). */
+export class UserDeclinedError extends TaipanError {
+  constructor() {
+    super("DECLINED", "operation cancelled; nothing was changed", {
+      hint: "Pass -y to proceed without the question.",
+      exceptionName: "CondaSystemExit",
+    });
+  }
+}
+
+/** Asks "Proceed ([y]/n)?" on a terminal; scripts without a TTY proceed, as pixi and mamba's non-interactive mode do. */
+async function confirm(mode: OutputMode, yes: boolean): Promise<void> {
+  if (yes || mode.json || !process.stdin.isTTY) return;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question("\nProceed ([y]/n)? ")).trim().toLowerCase();
+    if (answer !== "" && answer !== "y" && answer !== "yes") throw new UserDeclinedError();
+  } finally {
+    rl.close();
+  }
+}
+
+function renderExplain(solved: SolvedEnvironment): string {
+  if (!solved.solve) return "";
+  const lines = ["", "Why each package is in the environment:", ""];
+  for (const c of explainChoices(solved.solve.problem)) {
+    if (c.record.name.startsWith("__")) continue;
+    const chain = c.chain.map((s) => (s.by ? `${s.by.distName} requires '${s.spec}'` : `you asked for '${s.spec}'`));
+    lines.push(`  ${c.record.distName}`);
+    for (const step of chain) lines.push(`      <- ${step}`);
+  }
+  return lines.join("\n");
+}
+
+/** The records of the plan that are not in the package cache yet (conda's FETCH list). */
+async function toFetch(records: PackageRecord[], pkgsDirs: string[]): Promise<PackageRecord[]> {
+  const cache = new PackageCache(pkgsDirs);
+  const out: PackageRecord[] = [];
+  for (const r of records) if ((await cache.lookup(r)) === undefined) out.push(r);
+  return out;
+}
+
+/**
+ * The common path of create / install / update / remove: solve, show the plan, ask, fetch,
+ * link, and report — as text or as conda's JSON.
+ */
+export async function runEnvironmentChange(
+  kind: ChangeKind,
+  prefix: string,
+  target: ((signal: AbortSignal) => Promise<SolvedEnvironment>) | string[],
+  opts: ChangeOpts,
+  ctx: CommandContext,
+): Promise<void> {
+  const { config, mode } = ctx;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    info(mode, pc.dim(kind === "remove" ? "Collecting package metadata..." : "Solving environment..."));
+    const solved =
+      typeof target === "function"
+        ? await target(abort.signal)
+        : await solveEnvironment({
+            prefix,
+            kind,
+            specs: target,
+            updateAll: kind === "update" && opts.all === true,
+            channels: effectiveChannels(opts, config),
+            config,
+            subdir: opts.platform,
+            offline: config.offline,
+            signal: abort.signal,
+          });
+    const plan = planEnvironment(solved);
+    const empty = plan.link.length === 0 && plan.unlink.length === 0;
+    if (opts.dryRun) {
+      if (mode.json) {
+        printJson(planJson(solved, plan, await toFetch(plan.link.map((t) => t.record), config.pkgs_dirs), true));
+      } else {
+        process.stdout.write(`${empty ? "\n# All requested packages already installed.\n" : renderPlan(solved, plan)}\n`);
+        if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
+        process.stdout.write("\nDryRunExit: Dry run. Not exiting with an error.\n");
+      }
+      return;
+    }
+    if (empty && kind !== "create") {
+      if (mode.json) printJson({ success: true, message: "All requested packages already installed.", prefix });
+      else process.stdout.write("\n# All requested packages already installed.\n\n");
+      return;
+    }
+    if (!mode.json && !mode.quiet) {
+      process.stdout.write(`${renderPlan(solved, plan)}\n`);
+      if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
+    }
+    await confirm(mode, config.always_yes);
+    const fetchList = mode.json ? await toFetch(plan.link.map((t) => t.record), config.pkgs_dirs) : [];
+    const progress = createProgress(mode, plan.link.length);
+    const result = await applyEnvironment(solved, plan, {
+      config,
+      allowScripts: opts.allowScripts,
+      cmd: `taipan ${process.argv.slice(2).join(" ")}`,
+      onDownload: progress.onDownload,
+      onLink: progress.onLink,
+      signal: abort.signal,
+    });
+    progress.done();
+    for (const w of result.warnings) warn(mode, w);
+    for (const m of result.messages ?? []) info(mode, m);
+    if (mode.json) {
+      printJson(planJson(solved, plan, fetchList, false));
+    } else if (!mode.quiet) {
+      process.stdout.write("Preparing transaction: done\nVerifying transaction: done\nExecuting transaction: done\n");
+      if (kind === "create") {
+        process.stdout.write(
+          `#\n# To activate this environment, use\n#\n#     $ taipan activate ${opts.name ?? prefix}\n#\n# To deactivate an active environment, use\n#\n#     $ taipan deactivate\n\n`,
+        );
+      }
+    }
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from "node:fs";
+import { TaipanError } from "../conda/errors.js";
+import { type EnvironmentFile, parseEnvironmentFile } from "../env/environment-file.js";
+import { type ExplicitFile, isExplicitText, parseExplicitFile } from "../env/explicit-file.js";
+
+/** What `--file` arguments hold: match specs, an @EXPLICIT list, or an environment.yml. */
+export interface SpecInput {
+  specs: string[];
+  explicit?: ExplicitFile;
+  environment?: EnvironmentFile;
+}
+
+export class SpecFileError extends TaipanError {
+  constructor(file: string, reason: string) {
+    super("SPEC_FILE", `cannot read spec file '${file}': ${reason}`, {
+      hint: "Give a file with one match spec per line, an @EXPLICIT file, or an environment.yml.",
+      exceptionName: "CondaFileIOError",
+    });
+  }
+}
+
+/**
+ * Reads `--file` arguments as conda does: an @EXPLICIT file installs exactly its URLs, a
+ * `.yml`/`.yaml` file is an environment file, anything else is one spec per line (`#` comments).
+ */
+export function readSpecInput(files: readonly string[], specs: readonly string[]): SpecInput {
+  const out: SpecInput = { specs: [...specs] };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new SpecFileError(file, (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e));
+    }
+    if (isExplicitText(text)) {
+      if (out.explicit) throw new SpecFileError(file, "only one @EXPLICIT file can be given");
+      out.explicit = parseExplicitFile(text, file);
+    } else if (/\.ya?ml$/i.test(file)) {
+      out.environment = parseEnvironmentFile(text, file);
+      out.specs.push(...out.environment.dependencies);
+    } else {
+      for (const line of text.split(/\r?\n/)) {
+        const s = line.replace(/#.*/, "").trim();
+        if (s) out.specs.push(s);
+      }
+    }
+  }
+  if (out.explicit && out.specs.length > 0)
+    throw new SpecFileError(files.join(", "), "an @EXPLICIT file cannot be combined with other specs");
+  return out;
+}

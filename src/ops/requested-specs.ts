@@ -1,0 +1,37 @@
+import { readHistory } from "../install/history.js";
+import { specName } from "../repodata/spec-name.js";
+
+/**
+ * The specs a user has asked for in a prefix over its life, by package name, as conda's
+ * `History.get_requested_specs_map` rebuilds them: each `# update specs` line adds or replaces,
+ * each `# remove specs` line drops, `# neutered specs` replace. An environment conda made keeps
+ * its requests this way, so `install` after `create` re-solves with both.
+ */
+export function requestedSpecsOf(prefix: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of readHistory(prefix)) {
+    for (const s of entry.updateSpecs) {
+      const n = specName(s);
+      if (n) out.set(n, s);
+    }
+    for (const s of entry.removeSpecs) {
+      const n = specName(s);
+      if (n) out.delete(n);
+    }
+    for (const s of entry.neuteredSpecs) {
+      const n = specName(s);
+      if (n && out.has(n)) out.set(n, s);
+    }
+  }
+  return out;
+}
+
+/** Merges new specs over earlier ones: a new spec for a name replaces the old one. */
+export function mergeSpecs(previous: Map<string, string>, specs: readonly string[]): Map<string, string> {
+  const out = new Map(previous);
+  for (const s of specs) {
+    const n = specName(s);
+    if (n) out.set(n, s);
+  }
+  return out;
+}
