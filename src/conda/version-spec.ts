@@ -93,12 +93,8 @@ function parseVersion(text: string, spec: string): Version {
   try {
     return Version.parse(text);
   } catch (e) {
-    throw new ParseError(
-      spec,
-      "version spec",
-      `invalid version '${text}': ${(e as ParseError).message}`,
-      HINT,
-    );
+    // The inner message already names the version: "invalid version '1..2': empty version component".
+    throw new ParseError(spec, "version spec", (e as ParseError).message, HINT);
   }
 }
 
