@@ -745,6 +745,23 @@ export class MatchSpec {
     return this.toString();
   }
 
+  /** conda's `conda_build_form()`: `name [version [build]]` separated by spaces (`*` for a missing version). */
+  toCondaBuildForm(): string {
+    const parts = [this.name];
+    const version = this.version?.toString();
+    if (this.build !== undefined) parts.push(version ?? "*", this.build);
+    else if (version !== undefined) parts.push(version);
+    return parts.join(" ");
+  }
+
+  /** conda's `conda_env_form()` (what `conda env export` writes): no channel, `name=version=build`. */
+  toEnvExportForm(): string {
+    let s = this.toString();
+    const sep = s.indexOf("::");
+    if (sep >= 0) s = s.slice(sep + 2);
+    return s.replace("==", "=");
+  }
+
   equals(other: MatchSpec): boolean {
     return this.toString() === other.toString();
   }

@@ -642,3 +642,24 @@ test("specs from the wider ecosystem parse (conda's test_parse_ecosystem_corpus)
     "conda-forge/linux-64::python==3.9",
   );
 });
+
+test("conda_build_form and conda_env_form", () => {
+  assert.equal(MatchSpec.parse("python").toCondaBuildForm(), "python");
+  assert.equal(MatchSpec.fromFields({ name: "python", build: "*123*" }).toCondaBuildForm(), "python * *123*");
+  assert.equal(MatchSpec.fromFields({ name: "python", version: "3.*" }).toCondaBuildForm(), "python 3.*");
+  assert.equal(
+    MatchSpec.fromFields({ name: "python", version: "3.17", build: "*123*" }).toCondaBuildForm(),
+    "python 3.17 *123*",
+  );
+  assert.equal(MatchSpec.parse("foo=1.0=2").toCondaBuildForm(), "foo 1.0 2");
+  assert.equal(MatchSpec.parse("foo >= 1.0").toCondaBuildForm(), "foo >=1.0");
+  assert.equal(MatchSpec.parse("foo >=1.0 , < 2.0").toCondaBuildForm(), "foo >=1.0,<2.0");
+  const env: [string, string][] = [
+    ["numpy==1.21.0=py39h1234567_0", "numpy=1.21.0=py39h1234567_0"],
+    ["numpy=1.21.0", "numpy=1.21.0"],
+    ["conda-forge::numpy==1.21.0=py39h1234567_0", "numpy=1.21.0=py39h1234567_0"],
+    ["pkgs/main::pandas==1.3.0=py39h123_0", "pandas=1.3.0=py39h123_0"],
+    ["python==3.9.7", "python=3.9.7"],
+  ];
+  for (const [input, out] of env) assert.equal(MatchSpec.parse(input).toEnvExportForm(), out, input);
+});
