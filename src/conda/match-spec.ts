@@ -417,7 +417,12 @@ function parseChannel(value: string | undefined): [string | undefined, string | 
   return [channelName(parts.base), parts.subdir];
 }
 
-function parseSpecString(input: string): MatchSpecFields {
+/** Side output of the parser: the channel text as the user wrote it, for Channel resolution. */
+interface ParseExtras {
+  channelSource?: string;
+}
+
+function parseSpecString(input: string, extras: ParseExtras): MatchSpecFields {
   let spec = input;
   // Legacy "feature@" means "anything that tracks this feature".
   if (spec.endsWith("@")) return { name: "*", track_features: spec.slice(0, -1) };
@@ -425,7 +430,11 @@ function parseSpecString(input: string): MatchSpecFields {
   if (hash >= 0) spec = spec.slice(0, hash);
   // conda used to drop "pkg if cond" silently; it no longer does (conditions go in [when=...]).
   if (spec.includes(" if ")) fail(input, "conditional 'if' specs are not supported; use [when=...] instead");
-  if (isPackageFile(spec.trim())) return parsePackageFile(input, spec.trim());
+  if (isPackageFile(spec.trim())) {
+    const fields = parsePackageFile(input, spec.trim());
+    if (fields.channel !== undefined) extras.channelSource = splitChannel(String(fields.url)).base;
+    return fields;
+  }
 
   // Brackets: key=value pairs that override everything outside them (except the name).
   const brackets = new Map<string, string | string[]>();
@@ -458,11 +467,15 @@ function parseSpecString(input: string): MatchSpecFields {
     spec = parts[0];
   }
   let [channel, subdir] = parseChannel(channelStr);
+  if (channel !== undefined) extras.channelSource = channelStr;
   const bChannel = brackets.get("channel");
   if (bChannel !== undefined) {
     brackets.delete("channel");
     const [bc, bs] = parseChannel(String(bChannel));
-    if (bc) channel = bc;
+    if (bc) {
+      channel = bc;
+      extras.channelSource = String(bChannel);
+    }
     if (bs) subdir = bs;
   }
   const bSubdir = brackets.get("subdir");
@@ -532,6 +545,11 @@ export class MatchSpec {
   readonly source: string | undefined;
   /** The field values as parsed (conda's `_match_components` raw values). */
   readonly fields: Readonly<MatchSpecFields>;
+  /**
+   * The channel as written (`https://conda.anaconda.org/conda-forge/linux-64`, `conda-forge/label/dev`,
+   * `*\/linux-64`), for resolving it against the user's channel configuration; `channel` holds the name.
+   */
+  readonly channelSource: string | undefined;
 
   private readonly nameMatcher: StringMatcher;
   readonly version: VersionSpec | undefined;
@@ -556,9 +574,10 @@ export class MatchSpec {
   private readonly tests: RecordTest[];
   private canonical: string | undefined;
 
-  private constructor(fields: MatchSpecFields, source: string | undefined) {
+  private constructor(fields: MatchSpecFields, source: string | undefined, channelSource?: string) {
     const input = source ?? JSON.stringify(fields);
     this.source = source;
+    this.channelSource = channelSource ?? (typeof fields.channel === "string" ? fields.channel : undefined);
     const kept: MatchSpecFields = {};
     for (const [k, v] of Object.entries(fields)) {
       if (v === undefined) continue;
@@ -683,7 +702,8 @@ export class MatchSpec {
     const hit = cache.get(input);
     if (hit !== undefined) return hit;
     if (typeof input !== "string") fail(String(input), "not a string");
-    const spec = new MatchSpec(parseSpecString(input), input);
+    const extras: ParseExtras = {};
+    const spec = new MatchSpec(parseSpecString(input, extras), input, extras.channelSource);
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(input, spec);
     return spec;
@@ -762,8 +782,9 @@ export class MatchSpec {
     return s.replace("==", "=");
   }
 
+  /** Same constraints (conda compares match components; the canonical string omits url next to a channel). */
   equals(other: MatchSpec): boolean {
-    return this.toString() === other.toString();
+    return this.toString() === other.toString() && this.url === other.url && this.fn === other.fn;
   }
 
   private render(): string {

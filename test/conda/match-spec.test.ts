@@ -407,6 +407,24 @@ test("channel matching (test_channel_matching)", () => {
   );
   assert.equal(MatchSpec.parse("conda-forge/linux-64::numpy").channel, "conda-forge");
   assert.equal(MatchSpec.parse("conda-forge/linux-64::numpy").subdir, "linux-64");
+  // the channel as written stays available for resolution against .condarc (channel_alias etc.)
+  assert.equal(
+    MatchSpec.parse("https://conda.anaconda.org/conda-forge/linux-64::numpy").channel,
+    "conda-forge",
+  );
+  assert.equal(
+    MatchSpec.parse("https://conda.anaconda.org/conda-forge/linux-64::numpy").channelSource,
+    "https://conda.anaconda.org/conda-forge/linux-64",
+  );
+  assert.equal(
+    MatchSpec.parse("numpy[channel='conda-forge/label/dev']").channelSource,
+    "conda-forge/label/dev",
+  );
+  assert.equal(MatchSpec.parse("numpy").channelSource, undefined);
+  assert.equal(
+    MatchSpec.parse("https://repo.anaconda.com/pkgs/main/linux-64/_license-1.1-py27_1.tar.bz2").channelSource,
+    "https://repo.anaconda.com/pkgs/main",
+  );
 });
 
 test("package URL specs match the record with that url", () => {
