@@ -44,12 +44,16 @@ export function compareVersions(a: PackageRecord, b: PackageRecord): number {
 export class CandidateSorter {
   private readonly highestCache = new Map<string, { v: Version | undefined; tf: boolean } | null>();
 
+  private rank: (r: PackageRecord) => number;
+
   constructor(
-    private readonly rank: (r: PackageRecord) => number,
+    private readonly rankFn: (r: PackageRecord) => number,
     private readonly priority: ChannelPriority,
     private readonly parse: (s: string) => SolverSpec,
     private readonly recordsOf: (name: string) => PackageRecord[],
-  ) {}
+  ) {
+    this.rank = rankFn;
+  }
 
   /** Simple key order (everything but the dependency tie-break and timestamp). */
   simpleCompare(a: PackageRecord, b: PackageRecord): number {
@@ -112,6 +116,9 @@ export class CandidateSorter {
 
   /** Sorts candidates best first (stable for equal keys, so channel order breaks remaining ties). */
   sort(records: PackageRecord[]): PackageRecord[] {
+    const ranks = new Map<PackageRecord, number>();
+    for (const r of records) ranks.set(r, this.rankFn(r));
+    this.rank = (r) => ranks.get(r) ?? this.rankFn(r);
     const out = [...records].sort((a, b) => this.simpleCompare(a, b));
     let start = 0;
     while (start < out.length) {
@@ -145,8 +152,19 @@ function betterHighest(
   return 0;
 }
 
-/** The package name of a dependency string, cheaply (no full parse). */
+const depNames = new Map<string, string>();
+
+/** The package name of a dependency string, cheaply (no full parse; memoised). */
 export function depName(spec: string): string {
+  const hit = depNames.get(spec);
+  if (hit !== undefined) return hit;
+  const name = depNameUncached(spec);
+  if (depNames.size > 200_000) depNames.clear();
+  depNames.set(spec, name);
+  return name;
+}
+
+function depNameUncached(spec: string): string {
   let s = spec.trim();
   const colons = s.lastIndexOf("::");
   if (colons >= 0) s = s.slice(colons + 2);

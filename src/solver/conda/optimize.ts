@@ -33,11 +33,15 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   const maxQueries = opts.maxQueries ?? 2000;
   const budget = opts.conflictBudget ?? 2000;
 
+  // Locks are only needed by later queries: keep them pending and add them just before a query.
+  const pendingLocks: number[][] = [];
+
   /** Is there a solution where at least one of `vars` is installed (and all `forbid` are not)? */
   const attempt = (vars: number[], forbid: number[] = []): boolean => {
     if (queries >= maxQueries || opts.signal?.aborted) return false;
     if (vars.length === 0 && forbid.length === 0) return false;
     queries++;
+    for (const l of pendingLocks.splice(0)) sat.addClause(l);
     const s = sat.newVar();
     if (vars.length) sat.addClause([-s, ...vars]);
     for (const f of forbid) sat.addClause([-s, -f]);
@@ -51,16 +55,21 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     return false;
   };
 
+  /** Candidate variables of `name` for which `pred` holds, skipping those false for good. */
   const varsWhere = (name: string, pred: (r: PackageRecord) => boolean): number[] => {
     const e = problem.entry(name);
     const out: number[] = [];
-    for (let i = 0; i < e.records.length; i++) if (pred(e.records[i])) out.push(e.firstVar + i);
+    for (let i = 0; i < e.records.length; i++) {
+      const v = e.firstVar + i;
+      if (sat.levelOf(v) === 0 && sat.value(v) === -1) continue;
+      if (pred(e.records[i])) out.push(v);
+    }
     return out;
   };
 
   const lock = (name: string, pred: (r: PackageRecord) => boolean): void => {
     const vars = varsWhere(name, pred);
-    if (vars.length) sat.addClause(vars);
+    if (vars.length) pendingLocks.push(vars);
   };
 
   const maximizeVersion = (name: string): void => {
@@ -81,9 +90,9 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       const better = varsWhere(
         name,
         (r) =>
-          compareVersions(r, cur) === 0 &&
           r.build_number > cur.build_number &&
-          r.track_features.length <= cur.track_features.length,
+          r.track_features.length <= cur.track_features.length &&
+          compareVersions(r, cur) === 0,
       );
       if (!better.length || !attempt(better)) break;
     }

@@ -55,6 +55,7 @@ export class CondaProblem {
   private readonly names = new Map<string, NameEntry>();
   private varName: NameEntry[] = [];
   private varRecord: PackageRecord[] = [];
+  private expanded: number[] = [];
   private readonly specVars = new Map<string, Int32Array>();
   private readonly specCache = new Map<string, SolverSpec>();
   private readonly rootReqs: Requirement[] = [];
@@ -65,8 +66,6 @@ export class CondaProblem {
   private readonly rankOf: (r: PackageRecord) => number;
   /** The records finally chosen (after optimisation), for `explainChoices`. */
   finalRecords: PackageRecord[] | undefined;
-  /** Why each variable first became part of the problem (for `explainChoices`). */
-  readonly introducedBy = new Map<number, Requirement>();
 
   constructor(private readonly opts: ProblemOptions) {
     this.sat = new CdclSolver({
@@ -203,7 +202,7 @@ export class CondaProblem {
       ) - 1;
     const req: Requirement = { parent, spec, vars, origin, satVar: 0 };
     list.push(req);
-    for (const v of vars) if (!this.introducedBy.has(v)) this.introducedBy.set(v, req);
+    (list === this.rootReqs ? this.openRoot : this.openDeps).push(req);
     const clause = new Array<number>(vars.length + 1);
     clause[0] = -parent;
     for (let i = 0; i < vars.length; i++) clause[i + 1] = vars[i];
@@ -218,6 +217,7 @@ export class CondaProblem {
   private onTrue(v: number): void {
     const r = this.varRecord[v];
     if (!r) return;
+    this.expanded[v] = 1;
     for (const d of r.depends) {
       let s: SolverSpec;
       try {
@@ -253,43 +253,107 @@ export class CondaProblem {
    * install its best undecided candidate.
    */
   private decide(): number {
-    const pick = this.pickFrom(this.rootReqs);
+    // Requirements found satisfied are dropped from the open lists until something is undone.
+    if (this.sat.backtracks !== this.seenBacktracks) {
+      this.seenBacktracks = this.sat.backtracks;
+      this.openRoot = [...this.rootReqs];
+      this.openDeps = [...this.depReqs];
+    }
+    const pick = this.pickFrom(this.openRoot);
     if (pick !== 0) return pick;
-    return this.pickFrom(this.depReqs);
+    return this.pickFrom(this.openDeps);
   }
 
+  private openRoot: Requirement[] = [];
+  private openDeps: Requirement[] = [];
+  private seenBacktracks = -1;
+
   private pickFrom(reqs: Requirement[]): number {
-    const sat = this.sat;
-    let best = 0;
+    let best: Requirement | undefined;
     let bestCount = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < reqs.length; k++) {
+    let a = this.sat.assignment;
+    let w = 0;
+    let k = 0;
+    for (; k < reqs.length; k++) {
       const req = reqs[k];
-      if (req.satVar !== 0 && sat.value(req.satVar) === 1) continue;
-      if (sat.value(req.parent) !== 1) continue;
-      let first = 0;
+      if (req.satVar !== 0 && a[req.satVar << 1] === 1) continue; // satisfied: drop it
+      reqs[w++] = req;
+      if (a[req.parent << 1] !== 1) continue;
       let count = 0;
       let satisfied = false;
       const vars = req.vars;
       for (let i = 0; i < vars.length; i++) {
-        const val = sat.value(vars[i]);
+        const val = a[vars[i] << 1];
         if (val === 1) {
           satisfied = true;
           req.satVar = vars[i];
           break;
         }
-        if (val === 0) {
-          if (first === 0) first = vars[i];
-          count++;
-        }
+        if (val === 0 && ++count >= bestCount) break;
       }
-      if (satisfied || first === 0) continue;
-      if (count < bestCount) {
-        best = first;
-        bestCount = count;
-        if (count === 1) break;
+      if (satisfied) {
+        w--;
+        continue;
+      }
+      if (count === 0 || count >= bestCount) continue;
+      best = req;
+      bestCount = count;
+      if (count === 1) {
+        k++;
+        break;
       }
     }
-    return best;
+    while (k < reqs.length) reqs[w++] = reqs[k++];
+    reqs.length = w;
+    if (!best) return 0;
+    // One step of look-ahead before installing a candidate: skip one whose dependency has no
+    // candidate left, or whose constraint the installed record of that name breaks. Deciding it
+    // would only produce a conflict whose learnt clause jumps far back and discards unrelated
+    // decisions (the dependency's clauses are not known before the candidate is tried).
+    let first = 0;
+    for (const v of best.vars) {
+      a = this.sat.assignment;
+      if (a[v << 1] !== 0) continue;
+      if (first === 0) first = v;
+      if (this.viable(v)) return v;
+    }
+    return first;
+  }
+
+  private viable(v: number): boolean {
+    const r = this.varRecord[v];
+    if (!r || this.expanded[v]) return true;
+    for (const d of r.depends) {
+      let s: SolverSpec;
+      try {
+        s = this.spec(d);
+      } catch {
+        return false;
+      }
+      const vars = this.candidates(s);
+      const a = this.sat.assignment;
+      let open = false;
+      for (let i = 0; i < vars.length; i++)
+        if (a[vars[i] << 1] !== -1) {
+          open = true;
+          break;
+        }
+      if (!open) return false;
+    }
+    for (const c of r.constrains) {
+      let s: SolverSpec;
+      try {
+        s = this.spec(c);
+      } catch {
+        continue;
+      }
+      const e = this.names.get(s.name);
+      if (!e) continue;
+      const a = this.sat.assignment;
+      for (let i = 0; i < e.records.length; i++)
+        if (a[(e.firstVar + i) << 1] === 1 && !s.matches(e.records[i])) return false;
+    }
+    return true;
   }
 
   solve(opts: SatSolveOptions): SatResult {

@@ -89,8 +89,13 @@ export class CdclSolver {
   private trailLim: number[] = [];
   private seen = new Uint8Array(0);
   private hookFlag = new Uint8Array(0);
-  private watches: number[][] = [];
-  private amoOf: (number[] | undefined)[] = [];
+  // Watch lists and at-most-one memberships are created on first use: most candidate variables
+  // of a large channel never get one, and thousands of empty arrays per solve cost GC time.
+  private watches: (number[] | undefined)[] = [];
+  /** The first at-most-one constraint of each literal (id + 1, 0 for none)... */
+  private amoFirst = new Int32Array(0);
+  /** ...and any further ones (rare: the conda layer puts each variable in one). */
+  private amoMore: (number[] | undefined)[] = [];
   private amos: Int32Array[] = [];
   private amoOrigin: number[] = [];
 
@@ -169,14 +174,24 @@ export class CdclSolver {
     const h = new Uint8Array(cap);
     h.set(this.hookFlag);
     this.hookFlag = h;
-    for (let i = this.watches.length; i < cap * 2; i++) this.watches.push([]);
-    for (let i = this.amoOf.length; i < cap * 2; i++) this.amoOf.push(undefined);
+    this.watches.length = cap * 2;
+    const af = new Int32Array(cap * 2);
+    af.set(this.amoFirst);
+    this.amoFirst = af;
     this.cap = cap;
   }
 
   /** Value of a DIMACS literal: 1 true, -1 false, 0 unassigned. */
   value(ext: number): number {
     return this.litVal[toInternal(ext)];
+  }
+
+  /**
+   * The live assignment, indexed by `v << 1`: 1 true, -1 false, 0 unassigned. For callers' hot
+   * loops (decision heuristics); re-read it after adding variables, which may reallocate it.
+   */
+  get assignment(): Int8Array {
+    return this.litVal;
   }
 
   /** The decision level at which `v` was assigned (-1 if unassigned). */
@@ -267,11 +282,24 @@ export class CdclSolver {
   private integrate(c: number): number {
     const n = this.ca[c];
     const base = c + HEADER;
-    const lits = Array.from(this.ca.subarray(base, base + n));
-    // true literals first (lowest level), then unassigned, then false by decreasing level, so
-    // positions 0 and 1 are the right watches whatever the current assignment
-    lits.sort((a, b) => this.rank(a) - this.rank(b));
-    for (let i = 0; i < n; i++) this.ca[base + i] = lits[i];
+    const ca = this.ca;
+    // Bring the two best watches to positions 0 and 1: true literals first (lowest level), then
+    // unassigned, then false by decreasing level, so they are right whatever the assignment.
+    for (let w = 0; w < 2 && w < n; w++) {
+      let bi = w;
+      let br = this.rank(ca[base + w]);
+      for (let i = w + 1; i < n; i++) {
+        const r = this.rank(ca[base + i]);
+        if (r < br) {
+          br = r;
+          bi = i;
+        }
+      }
+      const t = ca[base + w];
+      ca[base + w] = ca[base + bi];
+      ca[base + bi] = t;
+    }
+    const lits = [ca[base], ca[base + 1]];
     if (n === 0) {
       this.setUnsat(c);
       return -1;
@@ -286,8 +314,8 @@ export class CdclSolver {
       return -1;
     }
     const l1 = lits[1];
-    this.watches[l0].push(c);
-    this.watches[l1].push(c);
+    this.watch(l0, c);
+    this.watch(l1, c);
     const v1 = this.litVal[l1];
     if (v0 === 1) {
       if (v1 === -1 && this.level[l1 >> 1] < this.level[l0 >> 1]) {
@@ -326,7 +354,17 @@ export class CdclSolver {
   addAtMostOne(ext: ArrayLike<number>, origin = NO_ORIGIN): boolean {
     if (!this.ok) return false;
     if (!this.inSearch) this.cancelUntil(0);
-    const lits = Int32Array.from(new Set(Array.from(ext, toInternal))); // a set: duplicates count once
+    // a set: duplicates count once
+    const lits = new Int32Array(ext.length);
+    let n = 0;
+    for (let i = 0; i < ext.length; i++) {
+      const l = toInternal(ext[i]);
+      if (this.seen[l >> 1] & (1 << (l & 1))) continue;
+      this.seen[l >> 1] |= 1 << (l & 1);
+      lits[n++] = l;
+    }
+    for (let i = 0; i < n; i++) this.seen[lits[i] >> 1] = 0;
+    if (n < lits.length) return this.addAtMostOne(Array.from(lits.subarray(0, n), toExternal), origin);
     if (lits.length < 2) return true;
     // Bring every literal back to unassigned unless fixed at level 0, so the constraint starts
     // with a consistent state (clauses added mid-search rarely hit this; AMOs are added when a
@@ -338,9 +376,12 @@ export class CdclSolver {
     this.amos.push(lits);
     this.amoOrigin.push(origin);
     for (const l of lits) {
-      let list = this.amoOf[l];
-      if (!list) this.amoOf[l] = list = [];
-      list.push(id);
+      if (this.amoFirst[l] === 0) this.amoFirst[l] = id + 1;
+      else {
+        let list = this.amoMore[l];
+        if (!list) this.amoMore[l] = list = [];
+        list.push(id);
+      }
     }
     let trueLit = -1;
     for (const l of lits) {
@@ -377,8 +418,12 @@ export class CdclSolver {
     this.amoOther[lit >> 1] = other;
   }
 
+  /** Incremented whenever assignments are undone (callers cache facts about the assignment). */
+  backtracks = 0;
+
   private cancelUntil(lvl: number): void {
     if (this.trailLim.length <= lvl) return;
+    this.backtracks++;
     const start = this.trailLim[lvl];
     for (let i = this.trailLen - 1; i >= start; i--) {
       const l = this.trail[i];
@@ -407,6 +452,12 @@ export class CdclSolver {
       const falseLit = p ^ 1;
       const ws = this.watches[falseLit];
       let i = 0;
+      if (ws === undefined) {
+        if (this.amoFirst[p] !== 0 && this.propagateAmo(p, this.amoFirst[p] - 1)) return -2;
+        const more = this.amoMore[p];
+        if (more) for (const id of more) if (this.propagateAmo(p, id)) return -2;
+        continue;
+      }
       let j = 0;
       const n = ws.length;
       let confl = -1;
@@ -429,7 +480,7 @@ export class CdclSolver {
           if (litVal[l] !== -1) {
             ca[base + 1] = l;
             ca[base + k] = falseLit;
-            this.watches[l].push(c);
+            this.watch(l, c);
             found = true;
             break;
           }
@@ -448,27 +499,37 @@ export class CdclSolver {
         this.qhead = this.trailLen;
         return confl;
       }
-      const amoList = this.amoOf[p];
-      if (amoList !== undefined) {
-        for (const id of amoList) {
-          const lits = this.amos[id];
-          for (let k = 0; k < lits.length; k++) {
-            const q = lits[k];
-            if (q === p) continue;
-            const val = litVal[q];
-            if (val === 1) {
-              this.conflAmo = id;
-              this.conflA = p;
-              this.conflB = q;
-              this.qhead = this.trailLen;
-              return -2;
-            }
-            if (val === 0) this.enqueueAmo(q ^ 1, id, p);
-          }
-        }
-      }
+      if (this.amoFirst[p] !== 0 && this.propagateAmo(p, this.amoFirst[p] - 1)) return -2;
+      const more = this.amoMore[p];
+      if (more) for (const id of more) if (this.propagateAmo(p, id)) return -2;
     }
     return -1;
+  }
+
+  /** `p` became true: every other literal of at-most-one `id` becomes false. True on conflict. */
+  private propagateAmo(p: number, id: number): boolean {
+    const lits = this.amos[id];
+    const litVal = this.litVal;
+    for (let k = 0; k < lits.length; k++) {
+      const q = lits[k];
+      if (q === p) continue;
+      const val = litVal[q];
+      if (val === 1) {
+        this.conflAmo = id;
+        this.conflA = p;
+        this.conflB = q;
+        this.qhead = this.trailLen;
+        return true;
+      }
+      if (val === 0) this.enqueueAmo(q ^ 1, id, p);
+    }
+    return false;
+  }
+
+  private watch(lit: number, c: number): void {
+    const ws = this.watches[lit];
+    if (ws === undefined) this.watches[lit] = [c];
+    else ws.push(c);
   }
 
   // ---------------------------------------------------------------- conflict analysis
@@ -572,6 +633,7 @@ export class CdclSolver {
 
   private search(opts: SatSolveOptions, t0: number): SatResult {
     if (!this.ok) return "unsat";
+    this.backtracks++;
     this.failedAssumption = 0;
     this.finalConflict = undefined;
     this.cancelUntil(0);
@@ -628,8 +690,8 @@ export class CdclSolver {
         const c = this.allocClause(learnt, learnt.length, LEARNT);
         if (why) this.learntWhy.set(c, Int32Array.from(why));
         if (learnt.length > 1) {
-          this.watches[learnt[0]].push(c);
-          this.watches[learnt[1]].push(c);
+          this.watch(learnt[0], c);
+          this.watch(learnt[1], c);
         }
         this.enqueue(learnt[0], c);
         askCaller = true;
