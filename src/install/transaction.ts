@@ -32,7 +32,7 @@ import {
 import { type Clobber, type LinkMode, linkPackage, plannedTargetPaths, unlinkPackage } from "./link.js";
 import { runLinkScript, type ScriptAction, scriptRelPath } from "./link-scripts.js";
 import { type PythonInfo, pycPath, pythonInfoFor } from "./noarch-python.js";
-import { readPackageContents } from "./package-contents.js";
+import { type PackageContents, readPackageContents } from "./package-contents.js";
 
 /** A package the prefix should have after the transaction, with its extracted directory in a package cache. */
 export interface TargetPackage {
@@ -209,8 +209,10 @@ export function executeTransaction(plan: TransactionPlan, options: ExecuteOption
     const file = join(condaMetaDir(prefix), pr.fileName);
     steps.push({ kind: "unlink", fileName: pr.fileName, recordJson: JSON.parse(readFileSync(file, "utf8")) });
   }
+  const contentsCache = new Map<string, PackageContents>();
   for (const t of plan.link) {
     const contents = readPackageContents(t.extractedDir);
+    contentsCache.set(t.extractedDir, contents);
     let targets = plannedTargetPaths(contents, python);
     if (contents.noarchType === "python" && python) {
       targets = [
@@ -248,7 +250,7 @@ export function executeTransaction(plan: TransactionPlan, options: ExecuteOption
   writeJournal(prefix, journal);
   faultPoint();
   try {
-    runForward(journal, readProgress(prefix), result, options.onProgress);
+    runForward(journal, readProgress(prefix), result, options.onProgress, contentsCache);
   } catch (err) {
     if (err instanceof ScriptFailure) {
       rollBack(journal, readProgress(prefix));
@@ -292,6 +294,7 @@ function runForward(
   progress: JournalProgress,
   result: TransactionResult,
   onProgress?: (e: TransactionProgress) => void,
+  contentsCache?: Map<string, PackageContents>,
 ): void {
   const prefix = journal.prefix;
   const untouched = untouchedRecords(prefix, journal);
@@ -328,7 +331,7 @@ function runForward(
       const record = recordFromStep(step);
       const dist = record.distName;
       onProgress?.({ phase: "link", dist, index, total });
-      const contents = readPackageContents(step.extractedDir);
+      const contents = contentsCache?.get(step.extractedDir) ?? readPackageContents(step.extractedDir);
       const scripts = contents.paths
         .map((p) => SCRIPT_NAME.exec(p._path))
         .filter((m) => m && m[1] === record.name);
