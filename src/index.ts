@@ -170,15 +170,12 @@ export {
 } from "./conda/virtual-packages.js";
 export {
   ChannelMatcher,
-  canonicalChannelName,
-  channelName,
   IncompatibleSpecsError,
   MATCH_SPEC_FIELDS,
   MatchSpec,
   type MatchSpecField,
   type MatchSpecFields,
   StringMatcher,
-  splitChannel,
 } from "./conda/match-spec.js";
 export {
   environmentFileFromRecords,

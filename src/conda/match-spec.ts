@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { resolve as resolvePath } from "node:path";
+import { Channel } from "./channel.js";
 import { ParseError, TaipanError } from "./errors.js";
 import type { PackageRecord } from "./package-record.js";
 import { KNOWN_SUBDIRS } from "./platform.js";
@@ -125,6 +126,34 @@ export function channelName(base: string): string {
 export function canonicalChannelName(base: string): string {
   const name = channelName(base);
   return DEFAULT_CHANNEL_NAMES.has(name) ? "defaults" : name;
+}
+
+interface ChannelInfo {
+  name: string;
+  canonical: string;
+  subdir: string | undefined;
+}
+const channelInfoCache = new Map<string, ChannelInfo>();
+
+/**
+ * Name, canonical name and subdir of a channel string as conda's `Channel(value)` gives them (via
+ * taipan's Channel with the default configuration); strings Channel rejects, such as `*\/linux-64`,
+ * fall back to a plain split.
+ */
+export function channelInfo(value: string): ChannelInfo {
+  const hit = channelInfoCache.get(value);
+  if (hit !== undefined) return hit;
+  let info: ChannelInfo;
+  try {
+    const c = Channel.parse(value);
+    info = { name: c.name, canonical: c.canonicalName, subdir: c.subdir };
+  } catch {
+    const p = splitChannel(value);
+    info = { name: channelName(p.base), canonical: canonicalChannelName(p.base), subdir: p.subdir };
+  }
+  if (channelInfoCache.size >= 10_000) channelInfoCache.clear();
+  channelInfoCache.set(value, info);
+  return info;
 }
 
 /**
@@ -266,7 +295,7 @@ function parsePackageFile(input: string, spec: string): MatchSpecFields {
   if (parts.subdir !== undefined) {
     const [name, version, build] = parseDistName(input, filename);
     return {
-      channel: canonicalChannelName(parts.base),
+      channel: channelInfo(parts.base).canonical,
       subdir: parts.subdir,
       name,
       version,
@@ -413,8 +442,8 @@ function parseBracketBody(input: string, body: string): BracketValue[] {
 /** `[channel, subdir]` of a channel string (conda's _parse_channel). */
 function parseChannel(value: string | undefined): [string | undefined, string | undefined] {
   if (!value) return [undefined, undefined];
-  const parts = splitChannel(value);
-  return [channelName(parts.base), parts.subdir];
+  const info = channelInfo(value);
+  return [info.name, info.subdir];
 }
 
 /** Side output of the parser: the channel text as the user wrote it, for Channel resolution. */
