@@ -298,7 +298,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     channel_alias: get("channel_alias", "https://conda.anaconda.org"),
     custom_channels: get("custom_channels", {}),
     custom_multichannels: get("custom_multichannels", {}),
-    channel_priority: get("channel_priority", "flexible"),
+    // strict, as conda-forge recommends and micromamba and pixi default to (conda itself says flexible).
+    channel_priority: get("channel_priority", "strict"),
     pkgs_dirs,
     envs_dirs,
     ssl_verify: get("ssl_verify", true),

@@ -72,7 +72,7 @@ describe("loadConfig", () => {
     assert.equal(c.root_prefix, join(h, "tp"));
     assert.deepEqual(c.envs_dirs, [join(h, "tp", "envs"), join(h, ".conda", "envs")]);
     assert.deepEqual(c.pkgs_dirs, [join(h, "tp", "pkgs")]);
-    assert.equal(c.channel_priority, "flexible");
+    assert.equal(c.channel_priority, "strict");
     assert.equal(c.always_yes, false);
     const d = loadConfig({ env: { HOME: h }, searchPath: userSearchPath });
     assert.equal(d.root_prefix, join(h, ".taipan"));
