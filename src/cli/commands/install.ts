@@ -20,7 +20,9 @@ function distToSpec(dist: string): string {
   const d = sep >= 0 ? dist.slice(sep + 2) : dist;
   const m = /^(.+)-([^-]+)-([^-]+)$/.exec(d);
   if (!m) throw new UsageError(`cannot read the history entry '${dist}'`);
-  const spec = `${m[1]}==${m[2]}=${m[3]}`;
+  // conda's `name=VER=BUILD` is an exact version and build; the solver's own spec reader takes it
+  // (it does not read the `name==VER=BUILD` spelling).
+  const spec = `${m[1]}=${m[2]}=${m[3]}`;
   return channel && channel !== "<unknown>" ? `${channel}::${spec}` : spec;
 }
 
