@@ -173,20 +173,19 @@ export class ChannelMatcher {
       // conda does not escape channel globs; '.' in a channel glob is a regex wildcard there too.
       this.regex = compilePythonRegex(`^(?:${value.replaceAll("*", ".*")})$`, input ?? value, "MatchSpec");
     } else {
-      this.raw = channelName(splitChannel(value).base);
+      this.raw = channelInfo(value).name;
     }
   }
 
   matches(recordChannel: string | undefined): boolean {
     if (this.regex !== undefined) {
       return this.regex.test(
-        recordChannel === undefined ? "<unknown>" : canonicalChannelName(splitChannel(recordChannel).base),
+        recordChannel === undefined ? "<unknown>" : channelInfo(recordChannel).canonical,
       );
     }
     if (recordChannel === undefined) return false;
-    const base = splitChannel(recordChannel).base;
-    const name = channelName(base);
-    return this.raw === name || this.raw === canonicalChannelName(base);
+    const info = channelInfo(recordChannel);
+    return this.raw === info.name || this.raw === info.canonical;
   }
 
   get exactValue(): string | undefined {

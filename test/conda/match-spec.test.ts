@@ -681,3 +681,24 @@ test("conda_build_form and conda_env_form", () => {
   ];
   for (const [input, out] of env) assert.equal(MatchSpec.parse(input).toEnvExportForm(), out, input);
 });
+
+test("a bare package file name is a file:// URL spec relative to the working directory, as in conda", () => {
+  const spec = MatchSpec.parse("pkg-1.0-0.tar.bz2");
+  assert.equal(spec.name, "*");
+  assert.equal(spec.fn, "pkg-1.0-0.tar.bz2");
+  assert.equal(spec.url, `file://${process.cwd()}/pkg-1.0-0.tar.bz2`);
+  const inSubdir = MatchSpec.parse("/srv/chan/linux-64/pkg-1.0-0.conda");
+  // conda prints a channel by its Channel name ('chan' for file:///srv/chan); the URL stays in url
+  // and channelSource.
+  assert.equal(inSubdir.toString(), "chan/linux-64::pkg==1.0=0");
+  assert.equal(inSubdir.channelSource, "file:///srv/chan");
+  assert.equal(inSubdir.url, "file:///srv/chan/linux-64/pkg-1.0-0.conda");
+  assert.equal(inSubdir.subdir, "linux-64");
+});
+
+test("a record whose version does not parse still meets regex and '*' specs", () => {
+  const odd = rec({ name: "odd", version: "1.0-a_b" });
+  assert.ok(MatchSpec.parse("odd").matches(odd));
+  assert.ok(MatchSpec.parse("odd[version='^1\\.0-a_b$']").matches(odd));
+  assert.ok(!MatchSpec.parse("odd >=1").matches(odd));
+});
