@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../taipan-version.js";
-import { COMMANDS } from "./commands/registry.js";
+import { commandsFor, type Register } from "./commands/registry.js";
 import { EXIT_USAGE, reportError, UsageError } from "./errors.js";
 
-function buildProgram(): Command {
+function buildProgram(commands: Register[]): Command {
   const program = new Command("taipan");
   program
     .description("A conda-compatible package and environment manager")
@@ -12,7 +12,7 @@ function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions()
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const register of commands) register(program);
   // Every subcommand throws instead of exiting, so usage errors get conda's exit status 2.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
@@ -20,7 +20,7 @@ function buildProgram(): Command {
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
-  const program = buildProgram();
+  const program = buildProgram(await commandsFor(argv));
   // Ctrl-C: commands install their own handlers for cleanup; a second Ctrl-C exits at once.
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,17 +1,43 @@
 import type { Command } from "commander";
-import { register as config } from "./config.js";
-import { register as create } from "./create.js";
-import { register as doctor } from "./doctor.js";
-import { register as index } from "./index.js";
-import { register as info } from "./info.js";
-import { register as install } from "./install.js";
-import { register as list } from "./list.js";
-import { register as pack } from "./pack.js";
-import { register as remove } from "./remove.js";
-import { register as run } from "./run.js";
-import { register as search } from "./search.js";
-import { register as shell } from "./shell.js";
-import { register as update } from "./update.js";
 
-/** Every command module exports `register(program)`; main.ts registers them in this order. */
-export const COMMANDS: Array<(program: Command) => void> = [create, install, update, remove, list, info, run, search, config, shell, doctor, pack, index];
+export type Register = (program: Command) => void;
+
+/**
+ * Every command module exports `register(program)`. Modules load lazily: a run of `taipan list`
+ * should not pay for the HTTP client, YAML parser and solver it never uses (startup is measured in
+ * bench/, and half of it was module loading). Add a command with one line here.
+ */
+export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: Register }>>> = {
+  create: () => import("./create.js"),
+  install: () => import("./install.js"),
+  update: () => import("./update.js"),
+  remove: () => import("./remove.js"),
+  list: () => import("./list.js"),
+  info: () => import("./info.js"),
+  run: () => import("./run.js"),
+  search: () => import("./search.js"),
+  config: () => import("./config.js"),
+  shell: () => import("./shell.js"),
+  doctor: () => import("./doctor.js"),
+  pack: () => import("./pack.js"),
+  index: () => import("./index.js"),
+  env: () => import("./env.js"),
+};
+
+/** Names registered by another command's module. */
+const ALIASES: Readonly<Record<string, string>> = {
+  upgrade: "update",
+  uninstall: "remove",
+  activate: "shell",
+  deactivate: "shell",
+};
+
+/** The register functions needed for this command line: one module, or all of them for help. */
+export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const first = argv.find((a) => !a.startsWith("-"));
+  const name = first === undefined ? undefined : (ALIASES[first] ?? first);
+  if (name !== undefined && name !== "help" && Object.hasOwn(COMMAND_MODULES, name))
+    return [(await COMMAND_MODULES[name]!()).register];
+  const all = await Promise.all(Object.values(COMMAND_MODULES).map((load) => load()));
+  return all.map((m) => m.register);
+}
