@@ -198,6 +198,12 @@ test("quirks kept from conda's treeify", () => {
   assert.ok(!VersionSpec.parse("=1.2*").matches("1.2"));
 });
 
+test("regexes written for Python: named groups; a global flag after '^' is an error (Python 3.11 re)", () => {
+  assert.throws(() => VersionSpec.parse("^(?i)1\\.0A$"), ParseError);
+  assert.ok(VersionSpec.parse("^(?P<major>1)\\.(?P=major)$").matches("1.1"));
+  assert.ok(!VersionSpec.parse("^(?P<major>1)\\.(?P=major)$").matches("1.2"));
+});
+
 test("merge and union", () => {
   assert.equal(VersionSpec.parse(">=1.0").merge(VersionSpec.parse("<2")).toString(), "<2,>=1.0");
   assert.equal(VersionSpec.parse("1.0").union(VersionSpec.parse("2.0")).toString(), "1.0|2.0");
