@@ -52,6 +52,17 @@ async function decodeRepodata(raw: Buffer, variant: string, shown: string): Prom
 }
 
 /**
+ * Like Promise.all, but waits for every task before rejecting with the first error: a failed load
+ * must not leave other fetches still writing to the cache after `load` has returned.
+ */
+async function settleAll<T>(tasks: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
+/**
  * Loads channels' repodata for a set of subdirs and answers "all records named X, in channel
  * order". Full repodata is indexed per name without being parsed; CEP 16 shards are fetched only
  * for the names reachable from the request.
@@ -96,11 +107,9 @@ export class RepodataGateway {
     }
     const subdirs = [...new Set(req.subdirs)];
     const useShards = this.opts.shards !== "never" && req.specs !== undefined;
-    const perChannel = await Promise.all(
+    const perChannel = await settleAll(
       channels.map(async (ch, rank) => {
-        const loaded = await Promise.all(
-          subdirs.map((subdir) => this.loadSubdir(ch, rank, subdir, useShards)),
-        );
+        const loaded = await settleAll(subdirs.map((subdir) => this.loadSubdir(ch, rank, subdir, useShards)));
         const present = loaded.filter((s): s is Source => s !== undefined);
         if (present.length === 0)
           throw new UnavailableChannelError(ch.redacted, `no ${subdirs.join(", ")} repodata`);
@@ -240,7 +249,7 @@ export class RepodataIndex {
     let level = [...names].filter((n) => !n.startsWith("__"));
     for (const n of level) seen.add(n);
     while (level.length > 0) {
-      await Promise.all(
+      await settleAll(
         level.flatMap((n) => sharded.filter((s) => s.sharded!.has(n)).map((s) => s.sharded!.load(n))),
       );
       const next: string[] = [];

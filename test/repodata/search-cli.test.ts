@@ -24,12 +24,15 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const RUNNER = join(dirname(fileURLToPath(import.meta.url)), "search-cli-runner.ts");
+// Tests run from test/*.ts under tsx and from dist/test/*.js after the build: spawn the runner
+// beside this file, with tsx only when running from source.
+const HERE = fileURLToPath(import.meta.url);
+const FROM_SOURCE = HERE.endsWith(".ts");
+const RUNNER = join(dirname(HERE), `search-cli-runner.${FROM_SOURCE ? "ts" : "js"}`);
 
 async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   const argv = [
-    "--import",
-    "tsx",
+    ...(FROM_SOURCE ? ["--import", "tsx"] : []),
     RUNNER,
     "search",
     ...args,
