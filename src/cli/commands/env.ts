@@ -1,0 +1,472 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { TaipanError } from "../../conda/errors.js";
+import type { LoadedConfig } from "../../env/config.js";
+import { type EnvironmentFile, formatEnvironmentFile } from "../../env/environment-file.js";
+import { environmentFileFromRecords } from "../../env/environment-export.js";
+import {
+  environmentName,
+  isEnvironment,
+  listEnvironments,
+  registerEnvironment,
+  unregisterEnvironment,
+} from "../../env/environments.js";
+import { installPipRequirements } from "../../env/pip-section.js";
+import { prefixStatePath } from "../../env/prefix-env-vars.js";
+import { readPrefixRecords } from "../../install/conda-meta.js";
+import { appendHistory } from "../../install/history.js";
+import { explicitEnvironment } from "../../ops/explicit-environment.js";
+import { requestedSpecsOf } from "../../ops/requested-specs.js";
+import { solveEnvironment } from "../../ops/solve-environment.js";
+import { VERSION } from "../../taipan-version.js";
+import {
+  addChannelOptions,
+  addConfirmOptions,
+  addOutputOptions,
+  addPrefixOptions,
+  type CommandContext,
+  commandContext,
+  effectiveChannels,
+  type GlobalOpts,
+  targetPrefix,
+} from "../common-options.js";
+import { EnvironmentLocationNotFound, UsageError } from "../errors.js";
+import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
+import { info, printJson } from "../output.js";
+import { readSpecInput, type SpecInput } from "../spec-input.js";
+import { PrefixExistsError } from "./create.js";
+import { printEnvList } from "./info.js";
+
+interface ExportOpts extends GlobalOpts {
+  file?: string;
+  fromHistory?: boolean;
+  builds?: boolean;
+  ignoreChannels?: boolean;
+}
+
+interface EnvFileOpts extends ChangeOpts {
+  file?: string;
+  prune?: boolean;
+}
+
+/** An environment file names an installer taipan has no plugin for (conda's InvalidInstaller). */
+export class UnknownInstallerError extends TaipanError {
+  constructor(file: string, installers: string[]) {
+    super(
+      "UNKNOWN_INSTALLER",
+      `${file} lists packages for ${installers.map((i) => `'${i}:'`).join(", ")}, which taipan cannot install`,
+      {
+        hint: "Only conda packages and a 'pip:' section are supported; remove the other sections from the file.",
+        exceptionName: "InvalidInstaller",
+      },
+    );
+  }
+}
+
+/**
+ * `conda-meta/state`'s own `env_vars` (conda's `PrefixData.get_environment_env_vars`: the variables
+ * set with `env config vars set` or an environment file, not those packages ship in env_vars.d).
+ */
+export function readStateEnvVars(prefix: string): Record<string, string> {
+  const state = readState(prefix);
+  const vars = state.env_vars;
+  const out: Record<string, string> = {};
+  if (vars && typeof vars === "object" && !Array.isArray(vars)) {
+    for (const [k, v] of Object.entries(vars)) if (v !== null && v !== undefined) out[k] = String(v);
+  }
+  return out;
+}
+
+function readState(prefix: string): Record<string, unknown> {
+  const file = prefixStatePath(prefix);
+  if (!existsSync(file)) return {};
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new TaipanError("PREFIX_STATE_INVALID", `cannot read ${file}: ${(cause as Error).message}`, {
+      hint: "The file should hold a JSON object; fix it, or remove it and set the variables again.",
+      cause,
+    });
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data))
+    throw new TaipanError("PREFIX_STATE_INVALID", `${file} does not hold a JSON object`, {
+      hint: "Remove the file and set the variables again with 'taipan env config vars set'.",
+    });
+  return data as Record<string, unknown>;
+}
+
+/** Rewrites `env_vars` in conda-meta/state (other keys kept), atomically. */
+function writeStateEnvVars(prefix: string, vars: Record<string, string>): void {
+  const file = prefixStatePath(prefix);
+  const state = readState(prefix);
+  state.env_vars = vars;
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/** What `env export` writes for a prefix (conda's `Environment.from_prefix`). */
+export function exportEnvironment(
+  prefix: string,
+  config: LoadedConfig,
+  opts: { fromHistory?: boolean; noBuilds?: boolean; ignoreChannels?: boolean; channels?: string[] } = {},
+): EnvironmentFile {
+  // conda names the export by env_name(): base, the envs-dir name, or else the full path.
+  const name = environmentName(prefix, config) || prefix;
+  const channels = opts.channels ?? config.channels;
+  const variables = readStateEnvVars(prefix);
+  if (opts.fromHistory) {
+    // The requests alone: the records' channels are not added (conda lists only the configured ones).
+    return environmentFileFromRecords([], {
+      name,
+      prefix,
+      channels,
+      variables,
+      historySpecs: [...requestedSpecsOf(prefix).values()],
+      channelAlias: config.channel_alias,
+    });
+  }
+  const records = readPrefixRecords(prefix).map((p) => p.record);
+  const exported = opts.ignoreChannels
+    ? records.map((r) => ({ name: r.name, version: r.version, build: r.build }))
+    : records;
+  return environmentFileFromRecords(exported, {
+    name,
+    prefix,
+    channels,
+    variables,
+    noBuilds: opts.noBuilds,
+    channelAlias: config.channel_alias,
+  });
+}
+
+/** The JSON `env export --json` prints: the file's keys in the file's order. */
+function environmentJson(env: EnvironmentFile): Record<string, unknown> {
+  const deps: unknown[] = [...env.dependencies];
+  if (env.pip.length > 0) deps.push({ pip: env.pip });
+  const out: Record<string, unknown> = { name: env.name, channels: env.channels, dependencies: deps };
+  if (Object.keys(env.variables).length > 0) out.variables = env.variables;
+  out.prefix = env.prefix;
+  return out;
+}
+
+/**
+ * The prefix `env create/update -f` targets: `-n`/`-p`, else the file's `name:` (or `prefix:`), as
+ * conda fills `args.name` from the file when neither flag is given.
+ */
+function fileTargetPrefix(opts: EnvFileOpts, input: SpecInput, ctx: CommandContext, verb: string): string {
+  if (opts.name || opts.prefix) return targetPrefix(opts, ctx.config, false);
+  const env = input.environment;
+  if (env?.name) return targetPrefix({ name: env.name }, ctx.config, false);
+  if (env?.prefix) return resolve(env.prefix);
+  if (verb === "update" && ctx.config.activePrefix) return ctx.config.activePrefix;
+  throw new UsageError(
+    `env ${verb} needs -n NAME or -p PATH: ${opts.file ?? "the file"} does not name an environment`,
+    `Example: taipan env ${verb} -n myenv -f ${opts.file ?? "environment.yml"}`,
+  );
+}
+
+/** `-c` first, then the file's channels, then the configured ones unless the file says `nodefaults`. */
+function applyFileChannels(opts: EnvFileOpts, input: SpecInput): void {
+  const fileChannels = input.environment?.channels ?? [];
+  if (opts.overrideChannels) return;
+  opts.channel = [...(opts.channel ?? []), ...fileChannels.filter((c) => c !== "nodefaults")];
+  if (fileChannels.includes("nodefaults")) opts.overrideChannels = true;
+}
+
+function readEnvFileInput(opts: EnvFileOpts): SpecInput {
+  // conda env create/update read ./environment.yml when no -f is given.
+  const file = opts.file ?? "environment.yml";
+  opts.file = file;
+  const input = readSpecInput([file], []);
+  const others = Object.keys(input.environment?.otherInstallers ?? {});
+  if (others.length > 0) throw new UnknownInstallerError(file, others);
+  return input;
+}
+
+/** After the conda packages: the file's variables (merged, as conda's set_environment_env_vars) and pip section. */
+async function finishFromFile(
+  prefix: string,
+  input: SpecInput,
+  opts: EnvFileOpts,
+  ctx: CommandContext,
+  replace: boolean,
+) {
+  const env = input.environment;
+  if (!env || opts.dryRun) return;
+  if (Object.keys(env.variables).length > 0) {
+    const current = replace ? {} : readStateEnvVars(prefix);
+    writeStateEnvVars(prefix, { ...current, ...env.variables });
+  }
+  if (env.pip.length > 0) {
+    info(ctx.mode, "Installing pip dependencies");
+    await installPipRequirements(prefix, env.pip, {
+      workdir: dirname(resolve(opts.file ?? ".")),
+      config: ctx.config,
+      // With --json, pip's chatter must not corrupt the JSON on stdout.
+      stdio: ctx.mode.json || ctx.mode.quiet ? ["ignore", 2, 2] : "inherit",
+    });
+  }
+}
+
+/** Removes a whole environment: journaled unlink of every package, then the directory (= `remove --all`). */
+async function removeEnvironment(prefix: string, opts: GlobalOpts, ctx: CommandContext): Promise<void> {
+  if (resolve(prefix) === resolve(ctx.config.root_prefix))
+    throw new UsageError(
+      "cannot remove the base environment",
+      "Remove individual packages with `taipan remove` instead.",
+    );
+  if (ctx.config.activePrefix && resolve(ctx.config.activePrefix) === resolve(prefix))
+    throw new TaipanError("ENV_ACTIVE", `cannot remove the active environment ${prefix}`, {
+      hint: "Run `taipan deactivate` first, then remove it again.",
+      exceptionName: "CondaEnvironmentError",
+    });
+  if (opts.dryRun) {
+    if (opts.json) printJson({ success: true, dry_run: true, prefix, actions: { REMOVE_ENV: prefix } });
+    else process.stdout.write(`Would remove the environment at ${prefix}\n`);
+    return;
+  }
+  const names = readPrefixRecords(prefix).map((p) => p.record.name);
+  // With --json the unlink runs silently, so stdout carries the one REMOVE_ENV document conda prints.
+  const inner: CommandContext = opts.json
+    ? { config: { ...ctx.config, always_yes: true }, mode: { ...ctx.mode, json: false, quiet: true } }
+    : ctx;
+  if (names.length > 0) await runEnvironmentChange("remove", prefix, names, { ...opts, json: false }, inner);
+  rmSync(prefix, { recursive: true, force: true });
+  unregisterEnvironment(prefix, ctx.config);
+  if (opts.json) printJson({ success: true, prefix, actions: { REMOVE_ENV: prefix } });
+  else if (!opts.quiet) process.stdout.write(`Removed the environment at ${prefix}\n`);
+}
+
+function registerList(env: Command): void {
+  const cmd = env
+    .command("list")
+    .alias("ls")
+    .description("List the known environments (same as `taipan info --envs`)");
+  addOutputOptions(cmd);
+  cmd.action((opts: GlobalOpts) => {
+    const { config } = commandContext(opts);
+    const envs = listEnvironments(config);
+    if (opts.json) printJson({ envs: envs.map((e) => e.prefix), envs_details: envs });
+    else printEnvList(envs, config.activePrefix);
+  });
+}
+
+function registerExport(env: Command): void {
+  const cmd = env
+    .command("export")
+    .description("Write an environment as an environment.yml")
+    .option("-f, --file <file>", "write to this file instead of standard output")
+    .option("--from-history", "only the specs that were asked for (conda-meta/history), not every package")
+    .option("--no-builds", "write name=version, without the build string")
+    .option("--ignore-channels", "do not list the packages' own channels")
+    .option(
+      "-c, --channel <channel>",
+      "an extra channel to list (repeatable)",
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option("--override-channels", "do not list the configured channels");
+  addPrefixOptions(cmd);
+  addOutputOptions(cmd);
+  cmd.action((opts: ExportOpts) => {
+    const { config } = commandContext(opts);
+    const prefix = targetPrefix(opts, config);
+    const channels = [...(opts.channel ?? []), ...(opts.overrideChannels ? [] : config.channels)];
+    const env = exportEnvironment(prefix, config, {
+      fromHistory: opts.fromHistory,
+      noBuilds: opts.builds === false,
+      ignoreChannels: opts.ignoreChannels,
+      channels: [...new Set(channels)],
+    });
+    if (opts.file) {
+      writeFileSync(opts.file, formatEnvironmentFile(env));
+      if (opts.json) printJson({ success: true, file: opts.file, format: "environment-yaml" });
+      return;
+    }
+    if (opts.json) printJson(environmentJson(env));
+    else process.stdout.write(formatEnvironmentFile(env));
+  });
+}
+
+function addFileChangeOptions(cmd: Command): Command {
+  addPrefixOptions(cmd);
+  addChannelOptions(cmd);
+  addConfirmOptions(cmd);
+  addOutputOptions(cmd);
+  return cmd
+    .option("-f, --file <file>", "environment.yml or @EXPLICIT file (default: environment.yml)")
+    .option("--allow-scripts", "run the packages' pre/post-link scripts (off by default)");
+}
+
+function registerCreate(env: Command): void {
+  const cmd = env
+    .command("create")
+    .description("Create an environment from an environment.yml or @EXPLICIT file");
+  addFileChangeOptions(cmd);
+  cmd.action(async (opts: EnvFileOpts) => {
+    const input = readEnvFileInput(opts);
+    const ctx = commandContext(opts);
+    const prefix = fileTargetPrefix(opts, input, ctx, "create");
+    applyFileChannels(opts, input);
+    const isEnv = isEnvironment(prefix);
+    if (existsSync(prefix) && readdirSync(prefix).length > 0 && !opts.dryRun) {
+      if (!isEnv || !ctx.config.always_yes) throw new PrefixExistsError(prefix, isEnv);
+    }
+    const name = opts.name ?? (opts.prefix ? undefined : input.environment?.name);
+    const changeOpts = { ...opts, name: name ?? prefix };
+    if (!input.explicit && input.specs.length === 0) {
+      if (opts.dryRun) {
+        process.stdout.write(`Would create an empty environment at ${prefix}\n`);
+        return;
+      }
+      // Nothing to install: conda still makes the environment (conda-meta/history only).
+      if (isEnv) await runEnvironmentChange("create", prefix, [], { ...changeOpts, quiet: true }, ctx);
+      mkdirSync(join(prefix, "conda-meta"), { recursive: true });
+      appendHistory(prefix, {
+        cmd: `taipan ${process.argv.slice(2).join(" ")}`,
+        version: VERSION,
+        added: [],
+        removed: [],
+      });
+      registerEnvironment(prefix, ctx.config);
+      if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
+      else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
+    } else {
+      const explicit = input.explicit;
+      await runEnvironmentChange(
+        "create",
+        prefix,
+        explicit ? () => explicitEnvironment(prefix, explicit, ctx.config, "create") : input.specs,
+        changeOpts,
+        ctx,
+      );
+    }
+    await finishFromFile(prefix, input, opts, ctx, true);
+  });
+}
+
+function registerUpdate(env: Command): void {
+  const cmd = env
+    .command("update")
+    .description("Update an environment to match an environment.yml or @EXPLICIT file")
+    .option("--prune", "remove the packages the file does not need");
+  addFileChangeOptions(cmd);
+  cmd.action(async (opts: EnvFileOpts) => {
+    const input = readEnvFileInput(opts);
+    const ctx = commandContext(opts);
+    const prefix = fileTargetPrefix(opts, input, ctx, "update");
+    applyFileChannels(opts, input);
+    // conda env update makes the environment when it does not exist yet.
+    const kind = isEnvironment(prefix) ? "install" : "create";
+    const explicit = input.explicit;
+    if (explicit) {
+      await runEnvironmentChange(
+        kind,
+        prefix,
+        () => explicitEnvironment(prefix, explicit, ctx.config, kind),
+        opts,
+        ctx,
+      );
+    } else if (input.specs.length > 0) {
+      await runEnvironmentChange(
+        kind,
+        prefix,
+        (signal) =>
+          solveEnvironment({
+            prefix,
+            kind,
+            specs: input.specs,
+            // --prune: the file is the whole request; what it does not need is removed.
+            fromScratch: opts.prune === true,
+            channels: effectiveChannels(opts, ctx.config),
+            config: ctx.config,
+            subdir: opts.platform,
+            offline: ctx.config.offline,
+            signal,
+          }),
+        opts,
+        ctx,
+      );
+    } else if (kind === "create") {
+      throw new EnvironmentLocationNotFound(prefix);
+    }
+    await finishFromFile(prefix, input, opts, ctx, false);
+  });
+}
+
+function registerRemove(env: Command): void {
+  const cmd = env.command("remove").description("Remove an environment (same as `taipan remove --all`)");
+  addPrefixOptions(cmd);
+  addConfirmOptions(cmd);
+  addOutputOptions(cmd);
+  cmd.action(async (opts: GlobalOpts) => {
+    if (!opts.name && !opts.prefix) throw new UsageError("env remove needs -n NAME or -p PATH");
+    const ctx = commandContext(opts);
+    await removeEnvironment(targetPrefix(opts, ctx.config), opts, ctx);
+  });
+}
+
+function registerConfigVars(env: Command): void {
+  const vars = env
+    .command("config")
+    .description("Configure an environment")
+    .command("vars")
+    .description("Variables set on activation (conda-meta/state)");
+  const list = vars.command("list").description("List the environment's variables");
+  addPrefixOptions(list);
+  addOutputOptions(list);
+  list.action((opts: GlobalOpts) => {
+    const { config } = commandContext(opts);
+    const prefix = targetPrefix(opts, config);
+    const current = readStateEnvVars(prefix);
+    if (opts.json) printJson(current);
+    else for (const [k, v] of Object.entries(current)) process.stdout.write(`${k} = ${v}\n`);
+  });
+  const set = vars
+    .command("set")
+    .description("Set variables: NAME=VALUE ...")
+    .argument("<vars...>", "NAME=VALUE pairs");
+  addPrefixOptions(set);
+  addOutputOptions(set);
+  set.action((pairs: string[], opts: GlobalOpts) => {
+    const { config } = commandContext(opts);
+    const prefix = targetPrefix(opts, config);
+    const current = readStateEnvVars(prefix);
+    for (const p of pairs) {
+      const eq = p.indexOf("=");
+      if (eq <= 0)
+        throw new UsageError(`'${p}' is not NAME=VALUE`, "Example: taipan env config vars set MY_VAR=1");
+      current[p.slice(0, eq)] = p.slice(eq + 1);
+    }
+    writeStateEnvVars(prefix, current);
+    if (!opts.json && !opts.quiet)
+      process.stdout.write("To make your changes take effect please reactivate your environment\n");
+  });
+  const unset = vars.command("unset").description("Unset variables").argument("<names...>", "variable names");
+  addPrefixOptions(unset);
+  addOutputOptions(unset);
+  unset.action((names: string[], opts: GlobalOpts) => {
+    const { config } = commandContext(opts);
+    const prefix = targetPrefix(opts, config);
+    const current = readStateEnvVars(prefix);
+    for (const n of names) delete current[n];
+    writeStateEnvVars(prefix, current);
+    if (!opts.json && !opts.quiet)
+      process.stdout.write("To make your changes take effect please reactivate your environment\n");
+  });
+}
+
+export function register(program: Command): void {
+  const env = program
+    .command("env")
+    .description("Manage environments: list, export, create/update from a file, remove");
+  registerList(env);
+  registerExport(env);
+  registerCreate(env);
+  registerUpdate(env);
+  registerRemove(env);
+  registerConfigVars(env);
+}
