@@ -742,6 +742,33 @@ export class MatchSpec {
     return new MatchSpec(fields, undefined);
   }
 
+  /**
+   * conda's `MatchSpec.from_dist_str`: `[channel[/subdir]::]name-version-build[.conda|.tar.bz2]`
+   * as an exact spec (the form conda-meta and `@EXPLICIT` tooling use).
+   */
+  static fromDistString(dist: string): MatchSpec {
+    let s = stripPackageExtension(dist);
+    const fields: MatchSpecFields = {};
+    let channelSource: string | undefined;
+    const sep = s.indexOf("::");
+    if (sep >= 0) {
+      const channelPart = s.slice(0, sep);
+      s = s.slice(sep + 2);
+      const slash = channelPart.lastIndexOf("/");
+      const subdir = slash >= 0 ? channelPart.slice(slash + 1) : undefined;
+      if (subdir !== undefined && SUBDIRS.has(subdir)) {
+        fields.channel = channelPart.slice(0, slash);
+        fields.subdir = subdir;
+      } else fields.channel = channelPart;
+      channelSource = channelPart;
+    }
+    const parts = rsplit(s, "-", 2);
+    if (parts.length !== 3 || parts.some((p) => p === ""))
+      fail(dist, "expected [channel[/subdir]::]name-version-build[.conda|.tar.bz2]");
+    [fields.name, fields.version, fields.build] = parts;
+    return new MatchSpec(fields, undefined, channelSource);
+  }
+
   /** conda's `MatchSpec.name`: the exact package name, or `*` when the name is a pattern or absent. */
   get name(): string {
     return this.nameMatcher.exactValue ?? "*";

@@ -702,3 +702,27 @@ test("a record whose version does not parse still meets regex and '*' specs", ()
   assert.ok(MatchSpec.parse("odd[version='^1\\.0-a_b$']").matches(odd));
   assert.ok(!MatchSpec.parse("odd >=1").matches(odd));
 });
+
+test("fromDistString (conda's test_dist_str)", () => {
+  const record = rec({
+    name: "python",
+    version: "3.6.6",
+    build: "0",
+    channel: "anaconda",
+    subdir: "linux-64",
+  });
+  for (const ext of [".conda", ".tar.bz2", ""]) {
+    for (const dist of [
+      `anaconda/linux-64::python-3.6.6-0${ext}`,
+      `https://someurl.org/anaconda/linux-64::python-3.6.6-0${ext}`,
+      `python-3.6.6-0${ext}`,
+      `https://someurl.org/anaconda::python-3.6.6-0${ext}`,
+    ]) {
+      assert.ok(MatchSpec.fromDistString(dist).matches(record), dist);
+    }
+  }
+  const spec = MatchSpec.fromDistString("conda-forge/noarch::python-dateutil-2.9.0-pyhd8ed1ab_0.conda");
+  assert.equal(spec.toString(), "conda-forge/noarch::python-dateutil==2.9.0=pyhd8ed1ab_0");
+  assert.equal(MatchSpec.fromDistString("foo/bar::x-1-0").channel, "foo/bar");
+  assert.throws(() => MatchSpec.fromDistString("python-3.6.6"), ParseError);
+});
