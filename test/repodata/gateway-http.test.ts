@@ -3,7 +3,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { createServer, request as httpRequest } from "node:http";
 import { connect, type AddressInfo } from "node:net";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { compress } from "@mongodb-js/zstd";
 import { TaipanError } from "../../src/conda/errors.js";
@@ -345,5 +347,43 @@ describe("RepodataGateway over HTTP", () => {
         e.message.includes("/chan/linux-64/repodata.json.zst") &&
         /2 attempts/.test(e.message),
     );
+  });
+
+  test("several processes filling the same cache at once all get the full index", async () => {
+    serveChannel("/chan", { etag: '"v1"' });
+    // Slow the body down so the processes really overlap.
+    server.hook = (_req, res, path) => {
+      if (path !== "/chan/linux-64/repodata.json") return false;
+      const body = smallRepodata();
+      res.writeHead(200, { "content-length": body.length, etag: '"v1"' });
+      res.write(body.subarray(0, 10));
+      setTimeout(() => res.end(body.subarray(10)), 100);
+      return true;
+    };
+    const here = fileURLToPath(import.meta.url);
+    const fromSource = here.endsWith(".ts");
+    const runner = join(dirname(here), `gateway-load-runner.${fromSource ? "ts" : "js"}`);
+    const outputs = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<string>((resolve, reject) =>
+            execFile(
+              process.execPath,
+              [...(fromSource ? ["--import", "tsx"] : []), runner, cacheDir, `${server.url}/chan`],
+              (err, out, errOut) => (err ? reject(new Error(errOut || String(err))) : resolve(out)),
+            ),
+          ),
+      ),
+    );
+    for (const out of outputs)
+      assert.deepEqual(JSON.parse(out), ["a-0.9-h0_0.tar.bz2", "a-1.0-h0_0.conda", "b-2.0-h0_0.conda"]);
+    const files = await readdir(join(cacheDir, "repodata"));
+    assert.ok(!files.some((f) => f.endsWith(".tmp")));
+    server.hook = undefined;
+    const offline = await gateway({ offline: true }).load({
+      channels: [`${server.url}/chan`],
+      subdirs: ["linux-64", "noarch"],
+    });
+    assert.equal(offline.get("a").length, 2);
   });
 });
