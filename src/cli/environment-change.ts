@@ -27,6 +27,16 @@ export class UserDeclinedError extends TaipanError {
   }
 }
 
+/** Ctrl-C stopped the downloads before anything in the environment changed. */
+export class InterruptedError extends TaipanError {
+  constructor() {
+    super("INTERRUPTED", "interrupted by Ctrl-C before the environment was changed; nothing was modified", {
+      hint: "Run the command again; packages already downloaded stay in the cache.",
+      exceptionName: "KeyboardInterrupt",
+    });
+  }
+}
+
 /** Asks "Proceed ([y]/n)?" on a terminal; scripts without a TTY proceed, as pixi and mamba's non-interactive mode do. */
 async function confirm(mode: OutputMode, yes: boolean): Promise<void> {
   if (yes || mode.json || !process.stdin.isTTY) return;
@@ -72,8 +82,11 @@ export async function runEnvironmentChange(
 ): Promise<void> {
   const { config, mode } = ctx;
   const abort = new AbortController();
+  // Ctrl-C during the solve keeps Node's default (exit at once): the solve is synchronous, so a
+  // listener would only run after it ends, and nothing has been written yet. From the download
+  // on, a listener cancels downloads; during linking it is deferred until the transaction ends,
+  // and a harder kill is recovered from the journal by the next command.
   const onSigint = () => abort.abort();
-  process.once("SIGINT", onSigint);
   try {
     info(mode, pc.dim(kind === "remove" ? "Collecting package metadata..." : "Solving environment..."));
     const solved =
@@ -112,17 +125,25 @@ export async function runEnvironmentChange(
       if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
     }
     await confirm(mode, config.always_yes);
+    process.once("SIGINT", onSigint);
     const fetchList = mode.json ? await toFetch(plan.link.map((t) => t.record), config.pkgs_dirs) : [];
     const progress = createProgress(mode, plan.link.length);
-    const result = await applyEnvironment(solved, plan, {
-      config,
-      allowScripts: opts.allowScripts,
-      cmd: `taipan ${process.argv.slice(2).join(" ")}`,
-      onDownload: progress.onDownload,
-      onLink: progress.onLink,
-      signal: abort.signal,
-    });
-    progress.done();
+    let result: Awaited<ReturnType<typeof applyEnvironment>>;
+    try {
+      result = await applyEnvironment(solved, plan, {
+        config,
+        allowScripts: opts.allowScripts,
+        cmd: `taipan ${process.argv.slice(2).join(" ")}`,
+        onDownload: progress.onDownload,
+        onLink: progress.onLink,
+        signal: abort.signal,
+      });
+    } catch (e) {
+      if (abort.signal.aborted) throw new InterruptedError();
+      throw e;
+    } finally {
+      progress.done();
+    }
     for (const w of result.warnings) warn(mode, w);
     for (const m of result.messages ?? []) info(mode, m);
     if (mode.json) {
