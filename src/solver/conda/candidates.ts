@@ -45,6 +45,7 @@ export class CandidateSorter {
   private readonly highestCache = new Map<string, { v: Version | undefined; tf: boolean } | null>();
 
   private rank: (r: PackageRecord) => number;
+  private versionOrder: Map<string, number> | undefined;
 
   constructor(
     private readonly rankFn: (r: PackageRecord) => number,
@@ -63,7 +64,8 @@ export class CandidateSorter {
     }
     const tf = a.track_features.length - b.track_features.length;
     if (tf !== 0) return tf;
-    const v = compareVersions(b, a);
+    const order = this.versionOrder;
+    const v = order ? (order.get(a.version) ?? 0) - (order.get(b.version) ?? 0) : compareVersions(b, a);
     if (v !== 0) return v;
     return b.build_number - a.build_number;
   }
@@ -119,6 +121,8 @@ export class CandidateSorter {
     const ranks = new Map<PackageRecord, number>();
     for (const r of records) ranks.set(r, this.rankFn(r));
     this.rank = (r) => ranks.get(r) ?? this.rankFn(r);
+    // Versions are compared once per distinct version string, not once per comparison.
+    this.versionOrder = versionRanks(records);
     const out = [...records].sort((a, b) => this.simpleCompare(a, b));
     let start = 0;
     while (start < out.length) {
@@ -141,6 +145,23 @@ export class CandidateSorter {
     }
     return out;
   }
+}
+
+/**
+ * Rank of each distinct version string among `records`, 0 for the highest. Equal versions spelt
+ * differently (`1.0` / `1.0.0`) share a rank.
+ */
+export function versionRanks(records: PackageRecord[]): Map<string, number> {
+  const byString = new Map<string, PackageRecord>();
+  for (const r of records) if (!byString.has(r.version)) byString.set(r.version, r);
+  const distinct = [...byString.values()].sort((a, b) => compareVersions(b, a));
+  const out = new Map<string, number>();
+  let rank = 0;
+  for (let i = 0; i < distinct.length; i++) {
+    if (i > 0 && compareVersions(distinct[i - 1], distinct[i]) !== 0) rank = i;
+    out.set(distinct[i].version, rank);
+  }
+  return out;
 }
 
 function betterHighest(

@@ -1,5 +1,4 @@
 import type { PackageRecord } from "../../conda/package-record.js";
-import { compareVersions } from "./candidates.js";
 import type { CondaProblem } from "./problem.js";
 
 export interface ImproveOptions {
@@ -25,8 +24,10 @@ export interface ImproveOptions {
 export function improveSolution(problem: CondaProblem, opts: ImproveOptions): PackageRecord[] {
   const sat = problem.sat;
   let current = new Map<string, PackageRecord>();
+  let refreshVars: (() => void) | undefined;
   const snapshot = () => {
     current = new Map(problem.solution().map((r) => [r.name, r]));
+    refreshVars?.();
   };
   snapshot();
   let queries = 0;
@@ -55,55 +56,63 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     return false;
   };
 
-  /** Candidate variables of `name` for which `pred` holds, skipping those false for good. */
-  const varsWhere = (name: string, pred: (r: PackageRecord) => boolean): number[] => {
+  const currentVar = new Map<string, number>();
+  refreshVars = () => {
+    currentVar.clear();
+    for (const [n, r] of current) currentVar.set(n, problem.varOfRecord(r));
+  };
+  refreshVars();
+
+  /** Candidate variables of `name` for which `pred(var)` holds, skipping those false for good. */
+  const varsWhere = (name: string, pred: (v: number, r: PackageRecord) => boolean): number[] => {
     const e = problem.entry(name);
     const out: number[] = [];
     for (let i = 0; i < e.records.length; i++) {
       const v = e.firstVar + i;
       if (sat.levelOf(v) === 0 && sat.value(v) === -1) continue;
-      if (pred(e.records[i])) out.push(v);
+      if (pred(v, e.records[i])) out.push(v);
     }
     return out;
   };
 
-  const lock = (name: string, pred: (r: PackageRecord) => boolean): void => {
+  const lock = (name: string, pred: (v: number, r: PackageRecord) => boolean): void => {
     const vars = varsWhere(name, pred);
     if (vars.length) pendingLocks.push(vars);
   };
 
+  const vr = (v: number) => problem.versionRank(v);
+
   const maximizeVersion = (name: string): void => {
     for (;;) {
-      const cur = current.get(name);
-      if (!cur) return;
-      const better = varsWhere(name, (r) => compareVersions(r, cur) > 0);
+      const cv = currentVar.get(name);
+      if (!cv) return;
+      const cur = vr(cv);
+      if (cur === 0) break; // already the highest version there is
+      const better = varsWhere(name, (v) => vr(v) < cur);
       if (!better.length || !attempt(better)) break;
     }
-    const cur = current.get(name);
-    if (cur) lock(name, (r) => compareVersions(r, cur) >= 0);
+    const cv = currentVar.get(name);
+    if (cv) lock(name, (v) => vr(v) <= vr(cv));
   };
 
   const maximizeBuild = (name: string): void => {
     for (;;) {
+      const cv = currentVar.get(name);
       const cur = current.get(name);
-      if (!cur) return;
+      if (!cv || !cur) return;
       const better = varsWhere(
         name,
-        (r) =>
+        (v, r) =>
+          vr(v) === vr(cv) &&
           r.build_number > cur.build_number &&
-          r.track_features.length <= cur.track_features.length &&
-          compareVersions(r, cur) === 0,
+          r.track_features.length <= cur.track_features.length,
       );
       if (!better.length || !attempt(better)) break;
     }
+    const cv = currentVar.get(name);
     const cur = current.get(name);
-    if (cur)
-      lock(
-        name,
-        (r) =>
-          compareVersions(r, cur) > 0 ||
-          (compareVersions(r, cur) === 0 && r.build_number >= cur.build_number),
-      );
+    if (cv && cur)
+      lock(name, (v, r) => vr(v) < vr(cv) || (vr(v) === vr(cv) && r.build_number >= cur.build_number));
   };
 
   const isVirtual = (n: string) => n.startsWith("__");
@@ -130,8 +139,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     for (const [name, rec] of [...current]) {
       for (const f of tracked) {
         if (rec.features.includes(f)) continue;
-        const featured = varsWhere(name, (r) => r.features.includes(f));
-        if (featured.length && attempt(featured)) lock(name, (r) => r.features.includes(f));
+        const featured = varsWhere(name, (_v, r) => r.features.includes(f));
+        if (featured.length && attempt(featured)) lock(name, (_v, r) => r.features.includes(f));
       }
     }
   }

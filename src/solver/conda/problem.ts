@@ -1,6 +1,12 @@
 import type { PackageRecord } from "../../conda/package-record.js";
 import { CdclSolver, type SatResult, type SatSolveOptions } from "../sat/cdcl.js";
-import { CandidateSorter, type ChannelPriority, type Exclusion, type RecordIndex } from "./candidates.js";
+import {
+  CandidateSorter,
+  type ChannelPriority,
+  type Exclusion,
+  type RecordIndex,
+  versionRanks,
+} from "./candidates.js";
 import type { SolverSpec } from "./spec.js";
 
 /** Where a clause came from, so an UNSAT core reads as requests, dependencies and constraints. */
@@ -56,6 +62,7 @@ export class CondaProblem {
   private varName: NameEntry[] = [];
   private varRecord: PackageRecord[] = [];
   private expanded: number[] = [];
+  private varVersionRank: number[] = [];
   private readonly specVars = new Map<string, Int32Array>();
   private readonly specCache = new Map<string, SolverSpec>();
   private readonly rootReqs: Requirement[] = [];
@@ -147,6 +154,7 @@ export class CondaProblem {
       });
     }
     records = this.sorter.sort(records);
+    const ranks = versionRanks(records);
     const favored = this.opts.favored?.get(name);
     if (favored) {
       const i = records.indexOf(favored);
@@ -158,6 +166,7 @@ export class CondaProblem {
     for (let i = 0; i < records.length; i++) {
       this.varName[firstVar + i] = e;
       this.varRecord[firstVar + i] = records[i];
+      this.varVersionRank[firstVar + i] = ranks.get(records[i].version) ?? 0;
       this.sat.watchTrue(firstVar + i);
     }
     if (records.length > 1) {
@@ -172,6 +181,11 @@ export class CondaProblem {
 
   loadedNames(): Iterable<NameEntry> {
     return this.names.values();
+  }
+
+  /** Rank of the variable's version within its name: 0 for the highest version. */
+  versionRank(v: number): number {
+    return this.varVersionRank[v];
   }
 
   recordOf(v: number): PackageRecord | undefined {

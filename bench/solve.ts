@@ -1,0 +1,224 @@
+// Solver benchmark: taipan vs rattler (resolvo, wasm) vs libsolv built with conda support, on the
+// real snapshots in ../shared/data/channels and a generated ~450k-record channel, in one run.
+//   node --import tsx bench/solve.ts [--runs 5] [--peers DIR] [--synthetic DIR] [--skip-synthetic]
+// --peers: a set-up copy of ../shared/peers (default: copy it to a temp dir and run its setup.sh).
+// --synthetic: where the generated channel lives (generated there, scale 2.2, if missing).
+// Each cell is the median over fresh processes (the first run of each is a discarded warm-up):
+// whole = spawn to exit; load / solve = what the process reports for each step; peak RSS from
+// /usr/bin/time. rattler's solve step includes its repodata indexing (it has no separate load).
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const shared = process.env.TAIPAN_SHARED_DATA ?? join(root, "..", "shared", "data");
+const argv = process.argv.slice(2);
+const opt = (k: string) => {
+  const i = argv.indexOf(k);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const runs = Number(opt("--runs") ?? 5);
+
+// ---- peers
+let peers = opt("--peers");
+if (!peers) {
+  peers = mkdtempSync(join(tmpdir(), "taipan-peers-"));
+  cpSync(join(root, "..", "shared", "peers"), peers, { recursive: true });
+}
+if (
+  !existsSync(join(peers, "libsolv-deb", "build", "tools", "libsolv-conda-solve")) ||
+  !existsSync(join(peers, "rattler", "node_modules"))
+) {
+  console.error(`setting up peers in ${peers} (npm ci + libsolv build)…`);
+  const r = spawnSync("bash", [join(peers, "setup.sh")], { stdio: "inherit" });
+  if (r.status !== 0) throw new Error("peers setup.sh failed");
+}
+
+// ---- synthetic channel
+const synth = opt("--synthetic") ?? join(tmpdir(), "taipan-bench-synthetic-450k");
+if (!argv.includes("--skip-synthetic") && !existsSync(join(synth, "linux-64", "repodata.json"))) {
+  console.error(`generating the synthetic channel in ${synth}…`);
+  mkdirSync(synth, { recursive: true });
+  spawnSync("node", [join(peers, "testdata", "gen-synthetic.mjs"), synth, "2.2"], { stdio: "inherit" });
+}
+
+// ---- taipan child, bundled once
+const work = mkdtempSync(join(tmpdir(), "taipan-bench-solve-"));
+const child = join(work, "solve-child.mjs");
+// native / wasm dependencies stay external; they resolve through this link
+symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
+{
+  const esbuild = join(root, "node_modules", ".bin", "esbuild");
+  const r = spawnSync(
+    esbuild,
+    [
+      join(here, "solve-child.ts"),
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      `--outfile=${child}`,
+      "--log-level=error",
+      "--external:@mongodb-js/zstd",
+      "--external:zstddec",
+      "--external:seek-bzip",
+      "--external:undici",
+      "--external:msgpackr",
+    ],
+    { stdio: "inherit", cwd: root },
+  );
+  if (r.status !== 0) throw new Error("esbuild failed");
+}
+
+interface Case {
+  label: string;
+  channels: string[];
+  specs: string[];
+}
+const ch = (n: string) => join(shared, "channels", n);
+const CASES: Case[] = [
+  { label: "index1: numpy", channels: [ch("conda-index1")], specs: ["numpy"] },
+  {
+    label: "index4: python 3.6 numpy scipy pandas",
+    channels: [ch("conda-index4")],
+    specs: ["python 3.6.*", "numpy", "scipy", "pandas"],
+  },
+  { label: "index5>index4: jupyter", channels: [ch("conda-index5"), ch("conda-index4")], specs: ["jupyter"] },
+  {
+    label: "index1: unsat numpy 1.5* python 3*",
+    channels: [ch("conda-index1")],
+    specs: ["numpy 1.5*", "python 3*"],
+  },
+];
+if (!argv.includes("--skip-synthetic")) {
+  CASES.push(
+    { label: "synthetic 450k: python 3.* numpy", channels: [synth], specs: ["python 3.*", "numpy"] },
+    {
+      label: "synthetic 450k: 9 specs",
+      channels: [synth],
+      specs: [
+        "python 3.11.*",
+        "numpy",
+        "synpyx100",
+        "synpyx2000",
+        "synpyx2500",
+        "synlib3000",
+        "synlib900",
+        "synpy4000",
+        "synpy100",
+      ],
+    },
+  );
+}
+
+interface Sample {
+  whole: number;
+  load: number;
+  solve: number;
+  rss: number;
+  packages: number;
+  status: string;
+}
+
+function timed(cmd: string[], cwd: string): { out: string; whole: number; rss: number } {
+  const t0 = performance.now();
+  const r = spawnSync("/usr/bin/time", ["-f", "MAXRSS %M", ...cmd], {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const whole = performance.now() - t0;
+  const m = /MAXRSS (\d+)/.exec(r.stderr ?? "");
+  return { out: r.stdout ?? "", whole, rss: m ? Number(m[1]) / 1024 : Number.NaN };
+}
+
+const repodataArgs = (c: Case) =>
+  c.channels.flatMap((d) =>
+    ["linux-64", "noarch"]
+      .filter((s) => existsSync(join(d, s, "repodata.json")))
+      .flatMap((s) => ["-r", join(d, s, "repodata.json")]),
+  );
+
+function runTaipan(c: Case): Sample {
+  const { out, whole, rss } = timed(
+    ["node", child, ...c.channels.flatMap((d) => ["--channel", d]), ...c.specs],
+    root,
+  );
+  const j = JSON.parse(out.trim().split("\n").pop()!);
+  return { whole, load: j.load_ms, solve: j.solve_ms, rss, packages: j.packages, status: j.status };
+}
+
+function runPeer(script: string, c: Case, extra: string[]): Sample {
+  const { out, whole, rss } = timed(
+    [
+      "node",
+      join(peers!, script),
+      ...repodataArgs(c),
+      "--platform",
+      "linux-64",
+      "--json",
+      ...extra,
+      ...c.specs,
+    ],
+    peers!,
+  );
+  let j: { packages?: string[]; timing?: Record<string, number | string> } = {};
+  try {
+    j = JSON.parse(out);
+  } catch {
+    j = {};
+  }
+  const t = j.timing ?? {};
+  const unsat = t.status === "unsolvable" || out.includes("problem") || !j.packages;
+  return {
+    whole,
+    load: Number(t.load_ms ?? 0) + Number(t.convert_ms ?? 0),
+    solve: Number(t.solve_ms ?? Number.NaN),
+    rss,
+    packages: j.packages?.length ?? 0,
+    status: unsat ? "unsat" : "ok",
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+};
+const SOLVERS: [string, (c: Case) => Sample][] = [
+  ["taipan", runTaipan],
+  ["rattler", (c) => runPeer("solve-rattler.mjs", c, ["--drop-nulls"])],
+  ["libsolv", (c) => runPeer("solve-libsolv.mjs", c, [])],
+];
+
+const rows: string[] = [];
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : "–");
+console.log(
+  `solve benchmark: ${runs} runs per cell (median), ${cpus().length} cores, Node ${process.version}`,
+);
+for (const c of CASES) {
+  const res = new Map<string, Sample[]>();
+  for (let i = 0; i <= runs; i++) {
+    // interleave the solvers so machine load affects them alike; run 0 is a warm-up
+    for (const [name, fn] of SOLVERS) {
+      const s = fn(c);
+      if (i > 0) res.set(name, [...(res.get(name) ?? []), s]);
+    }
+  }
+  const m = (n: string, k: keyof Sample) => median(res.get(n)!.map((s) => s[k] as number));
+  for (const [name] of SOLVERS) {
+    const s = res.get(name)!;
+    rows.push(
+      `| ${c.label} | ${name} | ${s[0].status === "ok" ? s[0].packages : "unsat"} | ${fmt(m(name, "whole"))} | ${fmt(m(name, "load"))} | ${fmt(m(name, "solve"))} | ${fmt(m(name, "rss"))} |`,
+    );
+  }
+  rows.push(
+    `| ${c.label} | **ratios** | | taipan/rattler **${(m("taipan", "whole") / m("rattler", "whole")).toFixed(2)}** | | taipan/libsolv solve **${(m("taipan", "solve") / m("libsolv", "solve")).toFixed(2)}** | |`,
+  );
+  console.error(rows.slice(-4).join("\n"));
+}
+console.log(
+  "\n| case | solver | packages | whole ms | load ms | solve ms | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|",
+);
+console.log(rows.join("\n"));
