@@ -232,3 +232,57 @@ export {
   type SubdirSummary,
 } from "./repodata/index/index-channel.js";
 export { type ShardFile, buildShards } from "./repodata/index/shards.js";
+export {
+  condaMetaDir,
+  LINK_TYPE,
+  type PrefixPathEntry,
+  type PrefixPathType,
+  type PrefixRecord,
+  prefixRecordFromJson,
+  prefixRecordToJson,
+  readPrefixRecords,
+  recordFileName,
+  writePrefixRecord,
+} from "./install/conda-meta.js";
+export {
+  appendHistory,
+  formatHistoryEntry,
+  type HistoryChange,
+  type HistoryEntry,
+  type HistoryRevision,
+  historyDist,
+  historyRevisions,
+  parseHistory,
+  readHistory,
+} from "./install/history.js";
+export { LinkError, PackageMetadataError, PaddingError, PrefixStateError } from "./install/install-errors.js";
+export {
+  type Clobber,
+  type LinkMode,
+  type LinkOptions,
+  type LinkResult,
+  linkPackage,
+  unlinkPackage,
+} from "./install/link.js";
+export { runLinkScript, type ScriptAction, type ScriptResult } from "./install/link-scripts.js";
+export { noarchTargetPath, type PythonInfo, pycPath, pythonInfoFor } from "./install/noarch-python.js";
+export {
+  type EntryPoint,
+  type PackageContents,
+  type PackagePathEntry,
+  PREFIX_PLACEHOLDER,
+  readPackageContents,
+} from "./install/package-contents.js";
+export { relocateContent, replacePrefixBinary, replacePrefixText } from "./install/relocate.js";
+export {
+  type ExecuteOptions,
+  executeTransaction,
+  planTransaction,
+  type RecoveryResult,
+  recoverPrefix,
+  type TargetPackage,
+  type TransactionPlan,
+  type TransactionProgress,
+  type TransactionResult,
+} from "./install/transaction.js";
+export { type PrefixProblem, type PrefixVerification, verifyPrefix } from "./install/verify-prefix.js";
