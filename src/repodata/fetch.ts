@@ -124,6 +124,10 @@ export class HttpClient {
     } catch (e) {
       throw new RepodataFetchError(shown, "not a valid URL", { hint: "Check the channel URL.", cause: e });
     }
+    if (target.protocol !== "http:" && target.protocol !== "https:")
+      throw new RepodataFetchError(shown, `unsupported URL scheme '${target.protocol}'`, {
+        hint: "Channels are read from http(s):// URLs, file:// URLs or local directories.",
+      });
     const headers: Record<string, string> = {
       "user-agent": this.opts.userAgent ?? "taipan",
       "accept-encoding": "gzip, deflate",
