@@ -22,6 +22,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: 
   pack: () => import("./pack.js"),
   index: () => import("./index.js"),
   env: () => import("./env.js"),
+  clean: () => import("./clean.js"),
 };
 
 /** Names registered by another command's module. */
