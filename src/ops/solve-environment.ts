@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MatchSpec } from "../conda/match-spec.js";
 import type { PackageRecord } from "../conda/package-record.js";
 import { currentSubdir } from "../conda/platform.js";
 import { detectVirtualPackages } from "../conda/virtual-packages.js";
@@ -148,6 +149,8 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     updateModifier,
     signal: req.signal,
     channels: channels.map((c) => c.canonicalName),
+    // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
+    parseSpec: (s) => MatchSpec.parse(s),
   });
   return {
     prefix: req.prefix,
