@@ -142,8 +142,9 @@ export function formatHistoryEntry(c: HistoryChange): string {
   ];
   for (const d of [...c.removed].sort()) lines.push(`-${d}`);
   for (const d of [...c.added].sort()) lines.push(`+${d}`);
-  if (c.updateSpecs?.length) lines.push(`# update specs: ${formatSpecList(c.updateSpecs)}`);
+  // conda's write_specs order: remove, update, neutered
   if (c.removeSpecs?.length) lines.push(`# remove specs: ${formatSpecList(c.removeSpecs)}`);
+  if (c.updateSpecs?.length) lines.push(`# update specs: ${formatSpecList(c.updateSpecs)}`);
   if (c.neuteredSpecs?.length) lines.push(`# neutered specs: ${formatSpecList(c.neuteredSpecs)}`);
   return `${lines.join("\n")}\n`;
 }

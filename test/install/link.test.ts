@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, lstatSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PackageRecord } from "../../src/conda/package-record.js";
@@ -231,6 +240,29 @@ describe("noarch: python", () => {
     assert.ok(!existsSync(join(prefix, sp, "__pycache__")), "pyc and empty __pycache__ removed");
     assert.ok(!existsSync(join(prefix, "bin", "sample-hello")));
     assert.ok(existsSync(join(prefix, "bin", "python")));
+  });
+
+  it("maps python-scripts/ to bin/", () => {
+    const sample = extractWithCph(SAMPLE, pkgs);
+    const dir = join(root, "scripts", "with_scripts-1.0-py_0");
+    cpSync(sample, dir, { recursive: true });
+    mkdirSync(join(dir, "python-scripts"));
+    writeFileSync(join(dir, "python-scripts", "tool"), "#!/usr/bin/env python\n", { mode: 0o755 });
+    writeFileSync(
+      join(dir, "info", "paths.json"),
+      JSON.stringify({
+        paths_version: 1,
+        paths: [
+          { _path: "python-scripts/tool", path_type: "hardlink" },
+          { _path: "site-packages/sample.py", path_type: "hardlink" },
+        ],
+      }),
+    );
+    const python = pythonInfoFor(PackageRecord.fromJson({ name: "python", version: "3.12.1", build: "0" }));
+    const prefix = join(root, "env-scripts");
+    const { prefixRecord } = linkPackage(prefix, dir, { python });
+    assert.deepEqual(prefixRecord.files, ["bin/tool", "lib/python3.12/site-packages/sample.py"]);
+    assert.equal(statSync(join(prefix, "bin", "tool")).mode & 0o111, 0o111);
   });
 
   it("uses python_site_packages_path of the python record (CEP 17)", () => {

@@ -187,3 +187,51 @@ describe("transactions", () => {
     ]);
   });
 });
+
+describe("noarch python in transactions", () => {
+  it("links python first, compiles pyc into conda-meta, relinks noarch packages when python's minor changes", async (t) => {
+    const { realPython, pythonVersionOf, fakePythonPackage } = await import("./fixtures.js");
+    const exe = realPython();
+    if (!exe) {
+      t.skip("no python3 on this machine");
+      return;
+    }
+    const version = pythonVersionOf(exe);
+    const mm = version.split(".").slice(0, 2).join(".");
+    const pyDir = fakePythonPackage(join(root, "pkgs-py"), version, exe);
+    const py: TargetPackage = { record: readPackageContents(pyDir).record, extractedDir: pyDir };
+    const sample = target(packagePath("conda-test-recipes", "noarch", "sample_noarch_python-1.0-py_0.conda"));
+    const pynoarch = target(
+      packagePath("rattler", "clobber", "clobber-pynoarch-1-0.1.0-pyh4616a5c_0.tar.bz2"),
+    );
+    const prefix = join(root, "env-py");
+    // sample is listed before python: the plan still links python first
+    const plan = planTransaction(prefix, [sample, pynoarch, py]);
+    assert.equal(plan.link[0].record.name, "python");
+    executeTransaction(plan);
+    const recs = readPrefixRecords(prefix);
+    const sampleRec = recs.find((r) => r.record.name === "sample_noarch_python");
+    const sp = `lib/python${mm}/site-packages`;
+    assert.deepEqual(
+      sampleRec?.paths.map((p) => [p._path, p.path_type]),
+      [
+        [`${sp}/sample.py`, "hardlink"],
+        [`${sp}/__pycache__/sample.cpython-${mm.replace(".", "")}.pyc`, "pyc_file"],
+      ],
+    );
+    assertConsistent(prefix);
+
+    // a python with another minor version moves site-packages: noarch packages follow it
+    const otherDir = fakePythonPackage(join(root, "pkgs-py2"), "3.99.0", exe);
+    const other: TargetPackage = { record: readPackageContents(otherDir).record, extractedDir: otherDir };
+    const plan2 = planTransaction(prefix, [sample, pynoarch, other]);
+    assert.deepEqual(
+      plan2.link.map((x) => x.record.name),
+      ["python", "clobber-pynoarch-1", "sample_noarch_python"],
+    );
+    executeTransaction(plan2);
+    assert.ok(existsSync(join(prefix, "lib/python3.99/site-packages/sample.py")));
+    assert.ok(!existsSync(join(prefix, sp)), "the old site-packages is gone");
+    assert.deepEqual(verifyPrefix(prefix).problems, []);
+  });
+});
