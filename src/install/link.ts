@@ -8,7 +8,6 @@ import {
   readdirSync,
   readlinkSync,
   rmdirSync,
-  rmSync,
   statSync,
   symlinkSync,
   unlinkSync,
@@ -66,15 +65,29 @@ function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException)?.code;
 }
 
-/** Removes whatever is at `path` (file, symlink, or a directory a file must replace). */
+/**
+ * Removes whatever is at `path`: a file or symlink, or an empty directory a file must replace (a
+ * package turning a directory into a file, as clobber-directory-upgrade does). A non-empty
+ * directory holds other files, possibly of other packages, so that is a conflict, not a clobber.
+ */
 function removeExisting(path: string): void {
   try {
     unlinkSync(path);
   } catch (err) {
     const code = errCode(err);
     if (code === "ENOENT") return;
-    if (code === "EISDIR" || code === "EPERM") rmSync(path, { recursive: true, force: true });
-    else throw err;
+    if (code !== "EISDIR" && code !== "EPERM") throw err;
+    try {
+      rmdirSync(path);
+    } catch (err2) {
+      if (errCode(err2) === "ENOTEMPTY" || errCode(err2) === "EEXIST") {
+        throw new LinkError(`cannot link '${path}': a non-empty directory is in the way`, {
+          hint: "Another package or the user keeps files there; remove that package first, or the directory.",
+          cause: err2,
+        });
+      }
+      throw err2;
+    }
   }
 }
 

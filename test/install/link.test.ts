@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { PackageRecord } from "../../src/conda/package-record.js";
 import { readPrefixRecords, writePrefixRecord } from "../../src/install/conda-meta.js";
-import { PaddingError } from "../../src/install/install-errors.js";
+import { LinkError, PaddingError } from "../../src/install/install-errors.js";
 import { linkPackage, unlinkPackage } from "../../src/install/link.js";
 import { pycPath, pythonInfoFor } from "../../src/install/noarch-python.js";
 import { readPackageContents } from "../../src/install/package-contents.js";
@@ -287,6 +287,24 @@ describe("noarch: python", () => {
 });
 
 describe("clobbering", () => {
+  it("refuses to replace a non-empty directory with a file", () => {
+    const withDir = extractWithCph(
+      packagePath("rattler", "clobber", "clobber-with-dir-0.1.0-h4616a5c_0.conda"),
+      pkgs,
+    );
+    const withoutDir = extractWithCph(
+      packagePath("rattler", "clobber", "clobber-without-dir-0.1.0-h4616a5c_0.conda"),
+      pkgs,
+    );
+    const prefix = join(root, "env-dir-conflict");
+    linkPackage(prefix, withDir);
+    assert.throws(
+      () => linkPackage(prefix, withoutDir),
+      (e: unknown) => e instanceof LinkError && /'.*\/dir'/.test(e.message),
+    );
+    assert.ok(existsSync(join(prefix, "dir", "clobber.txt")), "the other package's file survives");
+  });
+
   it("reports files another package owns; the later package wins", () => {
     const a = extractWithCph(packagePath("rattler", "clobber", "clobber-1-0.1.0-h4616a5c_0.tar.bz2"), pkgs);
     const b = extractWithCph(packagePath("rattler", "clobber", "clobber-2-0.1.0-h4616a5c_0.tar.bz2"), pkgs);
