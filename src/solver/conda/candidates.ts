@@ -93,29 +93,6 @@ export class CandidateSorter {
     return hit;
   }
 
-  private depTieBreak(a: PackageRecord, b: PackageRecord, shared: string[]): number {
-    const byName = (r: PackageRecord, name: string) => {
-      let best: { v: Version | undefined; tf: boolean } | null = null;
-      for (const d of r.depends) {
-        if (depName(d) !== name) continue;
-        const h = this.highest(d);
-        if (!h) continue;
-        if (!best || betterHighest(h, best) < 0) best = h;
-      }
-      return best;
-    };
-    for (const name of shared) {
-      const ha = byName(a, name);
-      const hb = byName(b, name);
-      if (ha && !hb) return -1;
-      if (!ha && hb) return 1;
-      if (!ha || !hb) continue;
-      const c = betterHighest(ha, hb);
-      if (c !== 0) return c;
-    }
-    return 0;
-  }
-
   /** Sorts candidates best first (stable for equal keys, so channel order breaks remaining ties). */
   sort(records: PackageRecord[]): PackageRecord[] {
     const ranks = new Map<PackageRecord, number>();
@@ -132,9 +109,35 @@ export class CandidateSorter {
         const group = out.slice(start, end);
         const names = group.map((r) => new Set(r.depends.map(depName)));
         const shared = [...names[0]].filter((n) => n && names.every((s) => s.has(n))).sort();
+        // per record: the best "highest version" its specs allow for each shared dependency name
+        const keys = new Map<PackageRecord, ({ v: Version | undefined; tf: boolean } | null)[]>();
+        if (shared.length)
+          for (const r of group)
+            keys.set(
+              r,
+              shared.map((name) => {
+                let best: { v: Version | undefined; tf: boolean } | null = null;
+                for (const d of r.depends) {
+                  if (depName(d) !== name) continue;
+                  const h = this.highest(d);
+                  if (h && (!best || betterHighest(h, best) < 0)) best = h;
+                }
+                return best;
+              }),
+            );
         group.sort((a, b) => {
-          const d = shared.length ? this.depTieBreak(a, b, shared) : 0;
-          if (d !== 0) return d;
+          const ka = keys.get(a);
+          const kb = keys.get(b);
+          if (ka && kb)
+            for (let i = 0; i < ka.length; i++) {
+              const ha = ka[i];
+              const hb = kb[i];
+              if (ha && !hb) return -1;
+              if (!ha && hb) return 1;
+              if (!ha || !hb) continue;
+              const c = betterHighest(ha, hb);
+              if (c !== 0) return c;
+            }
           const t = (b.timestamp ?? 0) - (a.timestamp ?? 0);
           if (t !== 0) return t;
           return this.rank(a) - this.rank(b);

@@ -9,6 +9,8 @@ export interface ImproveOptions {
   /** Upper bound on improvement queries (each is one incremental SAT call). */
   maxQueries?: number;
   signal?: AbortSignal;
+  /** Installed records to keep: conda gives a spec's `target` record no version penalty. */
+  favored?: Map<string, PackageRecord>;
 }
 
 /**
@@ -82,7 +84,17 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
 
   const vr = (v: number) => problem.versionRank(v);
 
+  /** The installed record is what conda optimises towards for that name: keep it if possible. */
+  const keepFavored = (name: string): boolean => {
+    const f = opts.favored?.get(name);
+    if (!f || current.get(name) !== f) return false;
+    const v = problem.varOfRecord(f);
+    if (v) pendingLocks.push([v]);
+    return true;
+  };
+
   const maximizeVersion = (name: string): void => {
+    if (keepFavored(name)) return;
     for (;;) {
       const cv = currentVar.get(name);
       if (!cv) return;
@@ -96,6 +108,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
 
   const maximizeBuild = (name: string): void => {
+    if (keepFavored(name)) return;
     for (;;) {
       const cv = currentVar.get(name);
       const cur = current.get(name);

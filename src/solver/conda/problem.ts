@@ -155,6 +155,10 @@ export class CondaProblem {
     }
     records = this.sorter.sort(records);
     const ranks = versionRanks(records);
+    // With flexible priority conda ranks the channel before the version (conda's channel metric
+    // comes first), so "better" for the improvement pass means a better channel, then version.
+    const flexible = this.opts.channelPriority === "flexible";
+    const span = ranks.size + 1;
     const favored = this.opts.favored?.get(name);
     if (favored) {
       const i = records.indexOf(favored);
@@ -166,7 +170,8 @@ export class CondaProblem {
     for (let i = 0; i < records.length; i++) {
       this.varName[firstVar + i] = e;
       this.varRecord[firstVar + i] = records[i];
-      this.varVersionRank[firstVar + i] = ranks.get(records[i].version) ?? 0;
+      const vr = ranks.get(records[i].version) ?? 0;
+      this.varVersionRank[firstVar + i] = flexible ? this.rankOf(records[i]) * span + vr : vr;
       this.sat.watchTrue(firstVar + i);
     }
     if (records.length > 1) {
@@ -183,7 +188,10 @@ export class CondaProblem {
     return this.names.values();
   }
 
-  /** Rank of the variable's version within its name: 0 for the highest version. */
+  /**
+   * Rank of the variable's version within its name: 0 for the highest version (with flexible
+   * channel priority, the channel rank comes first).
+   */
   versionRank(v: number): number {
     return this.varVersionRank[v];
   }

@@ -139,7 +139,7 @@ function solveOnce(
   const chosen =
     req.optimize === false
       ? problem.solution()
-      : improveSolution(problem, { requested: specs.map((s) => s.name), signal: req.signal });
+      : improveSolution(problem, { requested: specs.map((s) => s.name), signal: req.signal, favored });
   problem.finalRecords = chosen;
   const records = chosen.filter((r) => !virtual.has(r));
   records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -1,0 +1,265 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { PackageRecord } from "../../src/conda/package-record.js";
+import { explainChoices } from "../../src/solver/conda/explain.js";
+import { solve } from "../../src/solver/conda/solve.js";
+import { PackagesNotFoundError, SolveAbortedError, UnsatisfiableError } from "../../src/solver/errors.js";
+import { linuxVirtualPackages } from "./local-index.js";
+
+type Spec = {
+  n: string;
+  v: string;
+  b?: string;
+  bn?: number;
+  deps?: string[];
+  cons?: string[];
+  tf?: string;
+  ch?: number;
+  ts?: number;
+};
+
+/** An index over hand-written records: `ch` is the channel rank (0 = highest priority). */
+function index(specs: Spec[]) {
+  const byName = new Map<string, PackageRecord[]>();
+  const rank = new Map<PackageRecord, number>();
+  for (const s of specs) {
+    const r = PackageRecord.fromJson(
+      {
+        name: s.n,
+        version: s.v,
+        build: s.b ?? `h_${s.bn ?? 0}`,
+        build_number: s.bn ?? 0,
+        depends: s.deps ?? [],
+        constrains: s.cons ?? [],
+        track_features: s.tf,
+        timestamp: s.ts,
+      },
+      { channel: `ch${s.ch ?? 0}`, subdir: "linux-64" },
+    );
+    byName.set(s.n, [...(byName.get(s.n) ?? []), r]);
+    rank.set(r, s.ch ?? 0);
+  }
+  for (const list of byName.values()) list.sort((a, b) => rank.get(a)! - rank.get(b)!);
+  return { get: (n: string) => byName.get(n) ?? [], channelRank: (r: PackageRecord) => rank.get(r) ?? 0 };
+}
+
+const names = (rs: PackageRecord[]) => rs.map((r) => `${r.name}-${r.version}-${r.build}`).sort();
+const vp = linuxVirtualPackages();
+
+describe("conda encoding", () => {
+  it("picks the highest version, then build number, and pulls in dependencies", () => {
+    const idx = index([
+      { n: "a", v: "1.0", deps: ["b"] },
+      { n: "a", v: "2.0", bn: 0, deps: ["b >=2"] },
+      { n: "a", v: "2.0", bn: 3, deps: ["b >=2"] },
+      { n: "b", v: "1.0" },
+      { n: "b", v: "2.5" },
+    ]);
+    assert.deepEqual(names(solve({ specs: ["a"], index: idx, virtualPackages: vp }).records), [
+      "a-2.0-h_3",
+      "b-2.5-h_0",
+    ]);
+    assert.deepEqual(names(solve({ specs: ["a <2"], index: idx, virtualPackages: vp }).records), [
+      "a-1.0-h_0",
+      "b-2.5-h_0",
+    ]);
+  });
+
+  it("constrains restrict a name only when it is installed", () => {
+    const idx = index([
+      { n: "a", v: "1.0", cons: ["b <2"] },
+      { n: "b", v: "1.0" },
+      { n: "b", v: "3.0" },
+    ]);
+    assert.deepEqual(names(solve({ specs: ["a"], index: idx, virtualPackages: vp }).records), ["a-1.0-h_0"]);
+    assert.deepEqual(names(solve({ specs: ["a", "b"], index: idx, virtualPackages: vp }).records), [
+      "a-1.0-h_0",
+      "b-1.0-h_0",
+    ]);
+    assert.throws(
+      () => solve({ specs: ["a", "b >=3"], index: idx, virtualPackages: vp }),
+      (e: unknown) => e instanceof UnsatisfiableError && /constrains b <2/.test(e.message),
+    );
+  });
+
+  it("de-prioritises track_features builds", () => {
+    const idx = index([
+      { n: "blas", v: "1.0", b: "mkl", tf: "mkl" },
+      { n: "blas", v: "1.0", b: "openblas" },
+      { n: "np", v: "1.0", deps: ["blas"] },
+    ]);
+    assert.deepEqual(names(solve({ specs: ["np"], index: idx, virtualPackages: vp }).records), [
+      "blas-1.0-openblas",
+      "np-1.0-h_0",
+    ]);
+    assert.deepEqual(names(solve({ specs: ["np", "blas=*=mkl"], index: idx, virtualPackages: vp }).records), [
+      "blas-1.0-mkl",
+      "np-1.0-h_0",
+    ]);
+  });
+
+  it("newest timestamp breaks remaining ties", () => {
+    const idx = index([
+      { n: "a", v: "1.0", b: "old", ts: 1000 },
+      { n: "a", v: "1.0", b: "new", ts: 2000 },
+    ]);
+    assert.deepEqual(names(solve({ specs: ["a"], index: idx, virtualPackages: vp }).records), ["a-1.0-new"]);
+  });
+
+  it("channel priority: strict, flexible, disabled", () => {
+    const idx = index([
+      { n: "a", v: "1.0", ch: 0 },
+      { n: "a", v: "2.0", ch: 1 },
+      { n: "b", v: "1.0", ch: 1 },
+    ]);
+    const run = (specs: string[], channelPriority: "strict" | "flexible" | "disabled") =>
+      names(solve({ specs, index: idx, virtualPackages: vp, channelPriority }).records);
+    assert.deepEqual(run(["a"], "strict"), ["a-1.0-h_0"]);
+    assert.deepEqual(run(["a"], "flexible"), ["a-1.0-h_0"]);
+    assert.deepEqual(run(["a"], "disabled"), ["a-2.0-h_0"]);
+    assert.deepEqual(run(["a >=2"], "flexible"), ["a-2.0-h_0"]);
+    // a name only in a lower-priority channel is still found under strict priority
+    assert.deepEqual(run(["b"], "strict"), ["b-1.0-h_0"]);
+    assert.throws(
+      () => run(["a >=2"], "strict"),
+      (e: unknown) => e instanceof UnsatisfiableError && /strict channel priority/.test(e.message),
+    );
+  });
+
+  it("virtual packages are facts; a missing one makes the request unsatisfiable", () => {
+    const idx = index([
+      { n: "a", v: "1.0", deps: ["__glibc >=2.17"] },
+      { n: "c", v: "1.0", deps: ["__cuda >=11"] },
+    ]);
+    assert.deepEqual(names(solve({ specs: ["a"], index: idx, virtualPackages: vp }).records), ["a-1.0-h_0"]);
+    assert.throws(
+      () => solve({ specs: ["a"], index: idx, virtualPackages: [] }),
+      (e: unknown) => e instanceof UnsatisfiableError && /__glibc/.test(e.message),
+    );
+    assert.throws(
+      () => solve({ specs: ["c"], index: idx, virtualPackages: vp }),
+      (e: unknown) => e instanceof UnsatisfiableError && /virtual package/.test(e.message),
+    );
+  });
+
+  it("installed packages: kept (update_specs), updated (update_all), frozen with fallback", () => {
+    const idx = index([
+      { n: "a", v: "1.0", deps: ["b"] },
+      { n: "a", v: "2.0", deps: ["b >=2"] },
+      { n: "b", v: "1.0" },
+      { n: "b", v: "2.0" },
+      { n: "c", v: "1.0" },
+      { n: "c", v: "2.0" },
+    ]);
+    const installed = [idx.get("b")[0], idx.get("c")[0]];
+    const run = (specs: string[], updateModifier: "update_specs" | "update_all" | "freeze_installed") =>
+      names(solve({ specs, index: idx, virtualPackages: vp, installed, updateModifier }).records);
+    assert.deepEqual(run(["a <2"], "update_specs"), ["a-1.0-h_0", "b-1.0-h_0", "c-1.0-h_0"]);
+    assert.deepEqual(run(["a <2"], "update_all"), ["a-1.0-h_0", "b-2.0-h_0", "c-2.0-h_0"]);
+    // a 2.0 needs b >= 2: the request wins over keeping b, c stays
+    assert.deepEqual(run(["a"], "update_specs"), ["a-2.0-h_0", "b-2.0-h_0", "c-1.0-h_0"]);
+    // frozen: the best a that works with b 1.0 as installed
+    assert.deepEqual(run(["a"], "freeze_installed"), ["a-1.0-h_0", "b-1.0-h_0", "c-1.0-h_0"]);
+    // nothing works frozen: conda retries without freezing
+    assert.deepEqual(run(["a >=2"], "freeze_installed"), ["a-2.0-h_0", "b-2.0-h_0", "c-1.0-h_0"]);
+  });
+
+  it("pins exclude other versions and are named in the explanation", () => {
+    const idx = index([
+      { n: "b", v: "1.0" },
+      { n: "b", v: "2.0" },
+      { n: "a", v: "1.0", deps: ["b >=2"] },
+    ]);
+    assert.deepEqual(
+      names(solve({ specs: ["b"], index: idx, virtualPackages: vp, pinned: ["b 1.*"] }).records),
+      ["b-1.0-h_0"],
+    );
+    assert.throws(
+      () => solve({ specs: ["a"], index: idx, virtualPackages: vp, pinned: ["b 1.*"] }),
+      (e: unknown) => e instanceof UnsatisfiableError && /pinned to b 1\.\*/.test(e.message),
+    );
+  });
+
+  it("PackagesNotFoundError for requested specs that match nothing; UnsatisfiableError for missing dependencies", () => {
+    const idx = index([{ n: "a", v: "1.0", deps: ["ghost"] }]);
+    assert.throws(
+      () => solve({ specs: ["nothere", "a 9.*"], index: idx, virtualPackages: vp }),
+      (e: unknown) =>
+        e instanceof PackagesNotFoundError &&
+        e.exceptionName === "PackagesNotFoundError" &&
+        e.packages.join() === "nothere,a 9.*",
+    );
+    assert.throws(
+      () => solve({ specs: ["a"], index: idx, virtualPackages: vp }),
+      (e: unknown) =>
+        e instanceof UnsatisfiableError &&
+        e.exceptionName === "UnsatisfiableError" &&
+        /ghost is not in any channel/.test(e.message),
+    );
+  });
+
+  it("explains a conflict through dependency chains with merged versions and a hint", () => {
+    const idx = index([
+      { n: "python", v: "2.7.1" },
+      { n: "python", v: "2.7.2" },
+      { n: "python", v: "3.12.0" },
+      { n: "numpy", v: "1.19.0", b: "py27_0", deps: ["python 2.7.*"] },
+      { n: "numpy", v: "1.19.0", b: "py27_1", bn: 1, deps: ["python 2.7.*"] },
+    ]);
+    try {
+      solve({ specs: ["python 3.12.*", "numpy 1.19.*"], index: idx, virtualPackages: vp });
+      assert.fail("expected UnsatisfiableError");
+    } catch (e) {
+      assert.ok(e instanceof UnsatisfiableError);
+      assert.deepEqual(e.specs, ["python 3.12.*", "numpy 1.19.*"]);
+      assert.match(e.message, /numpy 1\.19\.0 \(2 builds\)/);
+      assert.match(e.message, /requires python 2\.7\.\*, which can be python 2\.7\.1 \| 2\.7\.2/);
+      assert.match(e.message, /only one python can be installed/);
+      assert.match(e.hint ?? "", /python 3\.12\.\*, numpy 1\.19\.\*/);
+      assert.ok(e.tree.length >= 2);
+    }
+  });
+
+  it("explainChoices gives the chain of requests that pulled each package in", () => {
+    const idx = index([
+      { n: "a", v: "1.0", deps: ["b >=1"] },
+      { n: "b", v: "1.0", deps: ["c"] },
+      { n: "c", v: "1.0" },
+    ]);
+    const res = solve({ specs: ["a"], index: idx, virtualPackages: vp });
+    const c = explainChoices(res.problem).find((x) => x.record.name === "c")!;
+    assert.deepEqual(
+      c.chain.map((s) => `${s.by?.name ?? "request"}: ${s.spec}`),
+      ["request: a", "a: b >=1", "b: c"],
+    );
+  });
+
+  it("stops at the budget and on an aborted signal", () => {
+    // pigeonhole-like: 6 packages each need one of 5 "slot" builds, every slot build can serve one
+    const recs: Spec[] = [];
+    for (let s = 0; s < 5; s++) recs.push({ n: `slot${s}`, v: "1.0" });
+    for (let p = 0; p < 6; p++)
+      for (let s = 0; s < 5; s++)
+        recs.push({
+          n: `p${p}`,
+          v: `1.${s}`,
+          deps: [`slot${s}`],
+          cons: Array.from({ length: 6 }, (_, q) => q)
+            .filter((q) => q !== p)
+            .map((q) => `p${q} !=1.${s}`),
+        });
+    const idx = index(recs);
+    const specs = Array.from({ length: 6 }, (_, p) => `p${p}`);
+    assert.throws(
+      () => solve({ specs, index: idx, virtualPackages: vp, budget: 3 }),
+      (e: unknown) => e instanceof SolveAbortedError && e.code === "SOLVE_BUDGET_EXCEEDED",
+    );
+    const ac = new AbortController();
+    ac.abort();
+    assert.throws(
+      () => solve({ specs, index: idx, virtualPackages: vp, signal: ac.signal }),
+      (e: unknown) => e instanceof SolveAbortedError && e.code === "SOLVE_CANCELLED",
+    );
+    assert.throws(() => solve({ specs, index: idx, virtualPackages: vp }), UnsatisfiableError);
+  });
+});
