@@ -12,13 +12,14 @@ import {
   registerEnvironment,
   unregisterEnvironment,
 } from "../../env/environments.js";
-import { installPipRequirements } from "../../env/pip-section.js";
+import { installPipRequirements, PipNotAvailableError } from "../../env/pip-section.js";
 import { prefixStatePath } from "../../env/prefix-env-vars.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import { appendHistory } from "../../install/history.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { requestedSpecsOf } from "../../ops/requested-specs.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
+import { specName } from "../../repodata/spec-name.js";
 import { VERSION } from "../../taipan-version.js";
 import {
   addChannelOptions,
@@ -187,6 +188,17 @@ function readEnvFileInput(opts: EnvFileOpts): SpecInput {
   return input;
 }
 
+/**
+ * A `pip:` section needs pip in the environment. conda finds out only after installing the conda
+ * packages; checking first leaves no half-made environment behind.
+ */
+function checkPipAvailable(prefix: string, input: SpecInput): void {
+  if (!input.environment?.pip.length) return;
+  if (input.specs.some((s) => specName(s) === "pip")) return;
+  if (isEnvironment(prefix) && readPrefixRecords(prefix).some((p) => p.record.name === "pip")) return;
+  throw new PipNotAvailableError(prefix, "pip");
+}
+
 /** After the conda packages: the file's variables (merged, as conda's set_environment_env_vars) and pip section. */
 async function finishFromFile(
   prefix: string,
@@ -311,6 +323,7 @@ function registerCreate(env: Command): void {
     const ctx = commandContext(opts);
     const prefix = fileTargetPrefix(opts, input, ctx, "create");
     applyFileChannels(opts, input);
+    checkPipAvailable(prefix, input);
     const isEnv = isEnvironment(prefix);
     if (existsSync(prefix) && readdirSync(prefix).length > 0 && !opts.dryRun) {
       if (!isEnv || !ctx.config.always_yes) throw new PrefixExistsError(prefix, isEnv);
@@ -359,6 +372,7 @@ function registerUpdate(env: Command): void {
     const ctx = commandContext(opts);
     const prefix = fileTargetPrefix(opts, input, ctx, "update");
     applyFileChannels(opts, input);
+    checkPipAvailable(prefix, input);
     // conda env update makes the environment when it does not exist yet.
     const kind = isEnvironment(prefix) ? "install" : "create";
     const explicit = input.explicit;
