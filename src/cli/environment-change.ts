@@ -102,6 +102,13 @@ export async function runEnvironmentChange(
             subdir: opts.platform,
             offline: config.offline,
             signal: abort.signal,
+            onSolveProgress: (st) =>
+              info(
+                mode,
+                pc.dim(
+                  `  still solving after ${(st.ms / 1000).toFixed(0)} s: ${st.conflicts} conflicts, ${st.decisions} decisions (Ctrl-C stops)`,
+                ),
+              ),
           });
     const plan = planEnvironment(solved);
     const empty = plan.link.length === 0 && plan.unlink.length === 0;

@@ -10,6 +10,7 @@ import { recoverPrefix } from "../install/transaction.js";
 import type { RepodataIndex } from "../repodata/gateway.js";
 import { specName } from "../repodata/spec-name.js";
 import { type SolveResult, solve, type UpdateModifier } from "../solver/conda/solve.js";
+import type { SatStats } from "../solver/sat/cdcl.js";
 import { gatewayFor, resolveChannels } from "./channels.js";
 import { mergeSpecs, requestedSpecsOf } from "./requested-specs.js";
 
@@ -36,6 +37,8 @@ export interface EnvironmentRequest {
   channelPriority?: ChannelPriority;
   offline?: boolean;
   signal?: AbortSignal;
+  /** Called about once a second while a long solve runs. */
+  onSolveProgress?: (stats: SatStats) => void;
 }
 
 /** What a request resolves to, before anything is downloaded or linked. */
@@ -148,6 +151,7 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     channelPriority: req.channelPriority ?? req.config.channel_priority,
     updateModifier,
     signal: req.signal,
+    onProgress: req.onSolveProgress,
     channels: channels.map((c) => c.canonicalName),
     // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
     parseSpec: (s) => MatchSpec.parse(s),
