@@ -21,6 +21,11 @@ export interface GatewayOptions extends FetchOptions {
   channelConfig?: ChannelConfig;
   /** Shorthand for `channelConfig` with only the channel_alias changed. */
   channelAlias?: string;
+  /**
+   * Repodata at least this large (bytes of JSON) is kept zstd-compressed in memory after indexing
+   * (see `SparseRepodata.compact`). Default 16 MiB; `Infinity` keeps raw bytes.
+   */
+  compactAbove?: number;
   /** CEP 16: "auto" uses shards when a remote channel serves them and `specs` are given. */
   shards?: "auto" | "never";
 }
@@ -156,6 +161,7 @@ export class RepodataGateway {
         channel: ch.name,
         subdirUrl,
       });
+      if (res.body.length >= (this.opts.compactAbove ?? 16 * 1024 * 1024)) await sparse.compact();
       return { rank, channel: ch.name, subdir, sparse };
     } catch (e) {
       // Never trust a cached body that does not parse: drop it so the next run downloads again.

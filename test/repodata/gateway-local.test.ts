@@ -101,4 +101,25 @@ describe("gateway over the real repodata snapshots", () => {
     assert.equal(viaObject.channelRank(viaObject.get("python")[0]), 0);
     assert.equal(viaObject.get("python")[0].channel, Channel.parse(b).canonicalName);
   });
+
+  test("compacted (zstd blocks in memory) and raw indexes give identical records", async () => {
+    const channel = join(CHANNELS, "conda-index4");
+    const raw = await new RepodataGateway({ compactAbove: Number.POSITIVE_INFINITY }).load({
+      channels: [channel],
+      subdirs: ["linux-64", "noarch"],
+    });
+    const packed = await new RepodataGateway({ compactAbove: 0 }).load({
+      channels: [channel],
+      subdirs: ["linux-64", "noarch"],
+    });
+    const names = [...raw.names()];
+    assert.deepEqual(new Set(packed.names()), new Set(names));
+    // Records straddle 64 KiB block boundaries many times over in a 2.7 MB file.
+    for (const n of names)
+      assert.deepEqual(
+        packed.get(n).map((r) => r.toJson()),
+        raw.get(n).map((r) => r.toJson()),
+        n,
+      );
+  });
 });

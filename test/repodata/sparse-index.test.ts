@@ -154,7 +154,7 @@ describe("SparseRepodata", () => {
     );
   });
 
-  test("property: same records as JSON.parse for random repodata in any formatting", () => {
+  test("property: same records as JSON.parse for random repodata in any formatting, raw or compacted", async () => {
     const name = fc.stringMatching(/^[a-z][a-z0-9_.]{0,6}(-[a-z]{1,3})?$/);
     const str = fc.string({ maxLength: 12 });
     const record = fc.record({
@@ -164,11 +164,12 @@ describe("SparseRepodata", () => {
       depends: fc.array(str, { maxLength: 4 }),
       extra: fc.dictionary(str, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }),
     });
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.tuple(record, fc.boolean()), { maxLength: 25 }),
         fc.constantFrom<number | string | undefined>(undefined, 0, 1, 2, "\t"),
-        (entries, indent) => {
+        fc.boolean(),
+        async (entries, indent, compact) => {
           const packages: Record<string, unknown> = {};
           const conda: Record<string, unknown> = {};
           const want = new Map<string, Set<string>>();
@@ -187,6 +188,7 @@ describe("SparseRepodata", () => {
             want.set(r.name, set);
           }
           const sp = parse({ packages, "packages.conda": conda }, indent);
+          if (compact) await sp.compact();
           assert.deepEqual(new Set(sp.names()), new Set(want.keys()));
           for (const [n, set] of want) {
             const got = sp.records(n).map((r) => {
