@@ -254,3 +254,40 @@ describe("CdclSolver on random 3-SAT near the phase transition", () => {
     assert.ok(unsat > 20 && unsat < 280, `mix of sat and unsat (${unsat} unsat)`);
   });
 });
+
+describe("CdclSolver.solveAsync", () => {
+  it("yields to the event loop so a timer can abort a long search", async () => {
+    const n = 11;
+    const v = (p: number, h: number) => (n - 1) * (p - 1) + h;
+    const s = new CdclSolver();
+    s.newVars(n * (n - 1));
+    for (let p = 1; p <= n; p++) s.addClause(Array.from({ length: n - 1 }, (_, h) => v(p, h + 1)));
+    for (let h = 1; h < n; h++)
+      for (let a = 1; a <= n; a++) for (let b = a + 1; b <= n; b++) s.addClause([-v(a, h), -v(b, h)]);
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 30);
+    const progress: number[] = [];
+    const r = await s.solveAsync({
+      signal: ac.signal,
+      sliceMs: 5,
+      progressIntervalMs: 1,
+      onProgress: (st) => progress.push(st.conflicts),
+    });
+    clearTimeout(timer);
+    assert.equal(r, "aborted");
+    assert.ok(progress.length > 0, "progress was reported");
+  });
+
+  it("gives the same answers as solve()", async () => {
+    const cnf = [
+      [1, 2],
+      [-1, 3],
+      [-3, -2],
+      [2, 3],
+    ];
+    const a = build(3, cnf);
+    assert.equal(await a.solveAsync(), "sat");
+    assert.ok(satisfies(a.model(), cnf));
+    assert.equal(await build(1, [[1], [-1]]).solveAsync(), "unsat");
+  });
+});

@@ -263,3 +263,39 @@ describe("conda encoding", () => {
     assert.throws(() => solve({ specs, index: idx, virtualPackages: vp }), UnsatisfiableError);
   });
 });
+
+describe("solveAsync", () => {
+  it("solves like solve() and can be aborted from a timer while searching", async () => {
+    const { solveAsync } = await import("../../src/solver/conda/solve.js");
+    const idx = index([
+      { n: "a", v: "1.0", deps: ["b"] },
+      { n: "b", v: "1.0" },
+    ]);
+    const res = await solveAsync({ specs: ["a"], index: idx, virtualPackages: vp });
+    assert.deepEqual(names(res.records), ["a-1.0-h_0", "b-1.0-h_0"]);
+    // 12 pigeons, 11 holes: hard enough for CDCL to still be searching when the timer fires
+    const recs: Spec[] = [];
+    for (let p = 0; p < 12; p++)
+      for (let h = 0; h < 11; h++)
+        recs.push({
+          n: `p${p}`,
+          v: `1.${h}`,
+          cons: Array.from({ length: 12 }, (_, q) => q)
+            .filter((q) => q !== p)
+            .map((q) => `p${q} !=1.${h}`),
+        });
+    const hard = index(recs);
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 20);
+    await assert.rejects(
+      solveAsync({
+        specs: Array.from({ length: 12 }, (_, p) => `p${p}`),
+        index: hard,
+        virtualPackages: vp,
+        signal: ac.signal,
+      }),
+      (e: unknown) => e instanceof SolveAbortedError && e.code === "SOLVE_CANCELLED",
+    );
+    clearTimeout(timer);
+  });
+});

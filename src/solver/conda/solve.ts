@@ -1,5 +1,5 @@
 import type { PackageRecord } from "../../conda/package-record.js";
-import type { SatStats } from "../sat/cdcl.js";
+import type { SatResult, SatStats } from "../sat/cdcl.js";
 import { PackagesNotFoundError, SolveAbortedError } from "../errors.js";
 import type { ChannelPriority, RecordIndex } from "./candidates.js";
 import { explainUnsat } from "./explain.js";
@@ -75,27 +75,75 @@ function nameSpec(name: string): SolverSpec {
  * `SolveAbortedError` when the budget runs out or `signal` aborts.
  */
 export function solve(req: SolveRequest): SolveResult {
+  return withFreezeFallback(req, (specs, parse, mode) => {
+    const prep = prepare(req, specs, parse, mode);
+    return finish(req, specs, prep, prep.problem.solve(searchOptions(req)));
+  });
+}
+
+/**
+ * {@link solve} for interactive use: the search yields to the event loop every few milliseconds,
+ * so a SIGINT handler that aborts `signal` stops it (a synchronous solve cannot see the signal
+ * change), and `onProgress` can drive a spinner.
+ */
+export async function solveAsync(req: SolveRequest): Promise<SolveResult> {
+  const parse = req.parseSpec ?? parseSolverSpec;
+  const specs = req.specs.map((s) => toSpec(s, parse));
+  const once = async (mode: UpdateModifier) => {
+    const prep = prepare(req, specs, parse, mode);
+    return finish(req, specs, prep, await prep.problem.sat.solveAsync(searchOptions(req)));
+  };
+  const mode = req.updateModifier ?? "update_specs";
+  if (mode === "freeze_installed" && req.installed?.length) {
+    try {
+      return await once("freeze_installed");
+    } catch (e) {
+      if (e instanceof SolveAbortedError) throw e;
+    }
+    return once("update_specs");
+  }
+  return once(mode);
+}
+
+function withFreezeFallback(
+  req: SolveRequest,
+  once: (specs: SolverSpec[], parse: (s: string) => SolverSpec, mode: UpdateModifier) => SolveResult,
+): SolveResult {
   const parse = req.parseSpec ?? parseSolverSpec;
   const specs = req.specs.map((s) => toSpec(s, parse));
   const mode = req.updateModifier ?? "update_specs";
   if (mode === "freeze_installed" && req.installed?.length) {
     try {
-      return solveOnce(req, specs, parse, "freeze_installed");
+      return once(specs, parse, "freeze_installed");
     } catch (e) {
       if (e instanceof SolveAbortedError) throw e;
       // conda retries without freezing when the frozen environment cannot take the request
     }
-    return solveOnce(req, specs, parse, "update_specs");
+    return once(specs, parse, "update_specs");
   }
-  return solveOnce(req, specs, parse, mode);
+  return once(specs, parse, mode);
 }
 
-function solveOnce(
+function searchOptions(req: SolveRequest) {
+  return {
+    conflictBudget: req.budget ?? DEFAULT_BUDGET,
+    signal: req.signal,
+    timeoutMs: req.timeoutMs,
+    onProgress: req.onProgress,
+  };
+}
+
+interface Prepared {
+  problem: CondaProblem;
+  favored: Map<string, PackageRecord>;
+}
+
+function prepare(
   req: SolveRequest,
   specs: SolverSpec[],
   parse: (s: string) => SolverSpec,
   mode: UpdateModifier,
-): SolveResult {
+): Prepared {
   const installed = req.installed ?? [];
   const requested = new Set(specs.map((s) => s.name));
   const favored = new Map<string, PackageRecord>();
@@ -122,12 +170,11 @@ function solveOnce(
   if (missing.length) throw new PackagesNotFoundError(missing.map(String), req.channels);
   for (const s of specs) problem.request(s);
   for (const s of extraSpecs) problem.request(s);
-  const result = problem.solve({
-    conflictBudget: req.budget ?? DEFAULT_BUDGET,
-    signal: req.signal,
-    timeoutMs: req.timeoutMs,
-    onProgress: req.onProgress,
-  });
+  return { problem, favored };
+}
+
+function finish(req: SolveRequest, specs: SolverSpec[], prep: Prepared, result: SatResult): SolveResult {
+  const { problem, favored } = prep;
   if (result === "aborted") throw new SolveAbortedError("aborted", "the solve was cancelled");
   if (result === "unknown")
     throw new SolveAbortedError(

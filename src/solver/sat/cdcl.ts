@@ -624,39 +624,73 @@ export class CdclSolver {
   solve(opts: SatSolveOptions = {}): SatResult {
     const t0 = performance.now();
     try {
-      return this.search(opts, t0);
+      if (!this.begin(opts, t0)) return "unsat";
+      return this.run(opts, t0, Number.POSITIVE_INFINITY) as SatResult; // never pauses without a slice
     } finally {
       this.inSearch = false;
       this.stats.ms += performance.now() - t0;
     }
   }
 
-  private search(opts: SatSolveOptions, t0: number): SatResult {
-    if (!this.ok) return "unsat";
+  /**
+   * Like {@link solve}, but yields to the event loop every `sliceMs` (default 50) so that a
+   * SIGINT handler can abort `signal` (a synchronous loop would never let it run).
+   */
+  async solveAsync(opts: SatSolveOptions & { sliceMs?: number } = {}): Promise<SatResult> {
+    const t0 = performance.now();
+    const slice = opts.sliceMs ?? 50;
+    try {
+      if (!this.begin(opts, t0)) return "unsat";
+      for (;;) {
+        const t = performance.now();
+        const r = this.run(opts, t0, t + slice);
+        this.stats.ms += performance.now() - t;
+        if (r !== "paused") return r;
+        this.inSearch = false;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.inSearch = true;
+      }
+    } finally {
+      this.inSearch = false;
+    }
+  }
+
+  // search state kept between time slices
+  private sConflicts = 0;
+  private sAskCaller = true;
+  private sPosPropsSeen = -1;
+  private sNextProgress = 0;
+
+  private begin(opts: SatSolveOptions, t0: number): boolean {
+    if (!this.ok) return false;
     this.backtracks++;
     this.failedAssumption = 0;
     this.finalConflict = undefined;
     this.cancelUntil(0);
     this.assumptions = (opts.assumptions ?? []).map(toInternal);
     this.inSearch = true;
+    this.sConflicts = 0;
+    this.sAskCaller = true;
+    this.sPosPropsSeen = -1;
+    this.sNextProgress = t0 + (opts.progressIntervalMs ?? 500);
+    return true;
+  }
+
+  private run(opts: SatSolveOptions, t0: number, pauseAt: number): SatResult | "paused" {
     const budget = opts.conflictBudget ?? Number.POSITIVE_INFINITY;
     const deadline = opts.timeoutMs === undefined ? Number.POSITIVE_INFINITY : t0 + opts.timeoutMs;
     const progressEvery = opts.progressIntervalMs ?? 500;
-    let nextProgress = t0 + progressEvery;
-    let conflicts = 0;
     let steps = 0;
-    let askCaller = true;
-    let posPropsSeen = -1;
     for (;;) {
       if ((++steps & 255) === 0) {
         if (opts.signal?.aborted) return "aborted";
         const now = performance.now();
         if (now > deadline) return "unknown";
-        if (opts.onProgress && now >= nextProgress) {
-          nextProgress = now + progressEvery;
-          this.stats.ms = now - t0;
-          opts.onProgress(this.stats);
+        if (opts.onProgress && now >= this.sNextProgress) {
+          this.sNextProgress = now + progressEvery;
+          opts.onProgress({ ...this.stats, ms: now - t0 });
         }
+        if (now >= pauseAt) return "paused";
       }
       let confl = this.propagate();
       if (confl === -1 && this.queued.length > 0) {
@@ -670,12 +704,12 @@ export class CdclSolver {
           this.hooks.onTrue?.(v);
           if (!this.ok) return "unsat";
         }
-        askCaller = true;
+        this.sAskCaller = true;
         continue;
       }
       if (confl !== -1) {
         this.stats.conflicts++;
-        if (++conflicts > budget) return "unknown";
+        if (++this.sConflicts > budget) return "unknown";
         if (this.trailLim.length === 0) {
           this.ok = false;
           this.finalConflict =
@@ -694,7 +728,7 @@ export class CdclSolver {
           this.watch(learnt[1], c);
         }
         this.enqueue(learnt[0], c);
-        askCaller = true;
+        this.sAskCaller = true;
         continue;
       }
       // no conflict: next decision (assumptions first)
@@ -713,14 +747,14 @@ export class CdclSolver {
       }
       // Once the caller has nothing to decide, the remaining variables are set false one by one;
       // the caller is asked again only when something could have changed its answer.
-      if (next === -1 && this.hooks.decide && (askCaller || this.posProps !== posPropsSeen)) {
+      if (next === -1 && this.hooks.decide && (this.sAskCaller || this.posProps !== this.sPosPropsSeen)) {
         const e = this.hooks.decide();
         if (e !== 0) {
           next = toInternal(e);
           if (this.litVal[next] !== 0) throw new Error(`decide() returned assigned literal ${e}`);
         } else {
-          askCaller = false;
-          posPropsSeen = this.posProps;
+          this.sAskCaller = false;
+          this.sPosPropsSeen = this.posProps;
         }
       }
       if (next === -1) {
