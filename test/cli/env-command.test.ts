@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
+import { sharedData } from "../support/paths.js";
 import { type CliWorld, createCliWorld } from "./cli-channel-fixture.js";
 
 let w: CliWorld;
@@ -85,6 +86,29 @@ describe("taipan env", () => {
     const noBuilds = parse(await ok(["env", "export", "-n", "first", "--no-builds"]));
     assert.ok(noBuilds.dependencies.includes("libgreet=1.1"));
     assert.ok(noBuilds.dependencies.every((d: string) => d.split("=").length === 2));
+  });
+
+  test("export reads an environment conda made", async () => {
+    const prefix = sharedData("conda-meta", "conda-env-metadata", "envpy37osx_whl");
+    const env = parse(await ok(["env", "export", "-p", prefix]));
+    // Not under an envs dir: conda names the export by its path.
+    assert.equal(env.name, prefix);
+    assert.equal(env.channels[0], "defaults");
+    assert.ok(env.dependencies.includes("python=3.7.0=hc167b69_0"));
+    assert.equal(env.dependencies.length, 17);
+    const hist = JSON.parse(await ok(["env", "export", "-p", prefix, "--from-history", "--json"]));
+    assert.deepEqual(hist.dependencies, ["python=3.7"]);
+  });
+
+  test("create -y replaces an environment, variables included", async () => {
+    const file = join(w.home, "replace.yml");
+    writeFileSync(file, "name: replaced\ndependencies:\n  - greet-activate\nvariables:\n  OLD: x\n");
+    await ok(["env", "create", "-f", file, "-q"]);
+    writeFileSync(file, "name: replaced\ndependencies:\n  - libgreet=1.0\n");
+    await ok(["env", "create", "-f", file, "-q", "-y"]);
+    assert.deepEqual(names(await ok(["list", "--explicit", "-n", "replaced"])), ["libgreet-1.0-0.conda"]);
+    assert.deepEqual(JSON.parse(await ok(["env", "config", "vars", "list", "-n", "replaced", "--json"])), {});
+    await ok(["env", "remove", "-n", "replaced", "-q"]);
   });
 
   test("create -f an @EXPLICIT file (list --explicit output) gives the same environment", async () => {

@@ -209,10 +209,10 @@ async function finishFromFile(
 ) {
   const env = input.environment;
   if (!env || opts.dryRun) return;
-  if (Object.keys(env.variables).length > 0) {
-    const current = replace ? {} : readStateEnvVars(prefix);
-    writeStateEnvVars(prefix, { ...current, ...env.variables });
-  }
+  const current = readStateEnvVars(prefix);
+  // A replaced environment (create -y) keeps none of the old variables; update merges into them.
+  if (Object.keys(env.variables).length > 0 || (replace && Object.keys(current).length > 0))
+    writeStateEnvVars(prefix, { ...(replace ? {} : current), ...env.variables });
   if (env.pip.length > 0) {
     info(ctx.mode, "Installing pip dependencies");
     await installPipRequirements(prefix, env.pip, {
