@@ -214,6 +214,7 @@ export {
   type SolveResult,
   type SolveStats,
   solve,
+  solveAsync,
   type UpdateModifier,
 } from "./solver/conda/solve.js";
 export { parseSolverSpec, type SolverSpec } from "./solver/conda/spec.js";
