@@ -1,4 +1,4 @@
-import { readHistory } from "../install/history.js";
+import { type HistoryEntry, readHistory } from "../install/history.js";
 import { specName } from "../repodata/spec-name.js";
 
 /**
@@ -8,8 +8,13 @@ import { specName } from "../repodata/spec-name.js";
  * its requests this way, so `install` after `create` re-solves with both.
  */
 export function requestedSpecsOf(prefix: string): Map<string, string> {
+  return requestedSpecsFrom(readHistory(prefix));
+}
+
+/** The same over given history entries (e.g. the first N+1, for the requests as of revision N). */
+export function requestedSpecsFrom(entries: readonly HistoryEntry[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const entry of readHistory(prefix)) {
+  for (const entry of entries) {
     for (const s of entry.updateSpecs) {
       const n = specName(s);
       if (n) out.set(n, s);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { historyRevisions, readHistory } from "../../install/history.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
+import { requestedSpecsFrom, requestedSpecsOf } from "../../ops/requested-specs.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
 import { commandContext, effectiveChannels, targetPrefix } from "../common-options.js";
 import { UsageError } from "../errors.js";
@@ -31,7 +32,10 @@ export function register(program: Command): void {
     .command("install")
     .description("Install packages into an existing environment")
     .argument("[specs...]", "match specs of the packages to install")
-    .option("--revision <n>", "restore the environment to revision N of its history (see `taipan list --revisions`)");
+    .option(
+      "--revision <n>",
+      "restore the environment to revision N of its history (see `taipan list --revisions`)",
+    );
   addChangeOptions(cmd);
   cmd.action(async (specs: string[], opts: InstallOpts) => {
     const ctx = commandContext(opts);
@@ -49,11 +53,16 @@ export function register(program: Command): void {
       const extraChannels = [...rev.packages]
         .map((d) => (d.includes("::") ? d.slice(0, d.lastIndexOf("::")) : ""))
         .filter((c) => c && c !== "<unknown>");
+      // The exact packages of revision N are what is solved for; what history records as requested
+      // is the user's requests as of revision N (not those exact pins, and not requests made
+      // after N), so later installs and `update --all` behave as they did at revision N.
+      const requestedThen = requestedSpecsFrom(revs.slice(0, n + 1).map((r) => r.entry));
+      const requestedNow = requestedSpecsOf(prefix);
       await runEnvironmentChange(
         "install",
         prefix,
-        (signal) =>
-          solveEnvironment({
+        async (signal) => ({
+          ...(await solveEnvironment({
             prefix,
             kind: "install",
             specs: exact,
@@ -63,7 +72,11 @@ export function register(program: Command): void {
             subdir: opts.platform,
             offline: ctx.config.offline,
             signal,
-          }),
+          })),
+          requestedSpecs: [...requestedThen.values()],
+          updateSpecs: [...requestedThen.values()],
+          removeSpecs: [...requestedNow.keys()].filter((name) => !requestedThen.has(name)),
+        }),
         opts,
         ctx,
       );
@@ -74,7 +87,10 @@ export function register(program: Command): void {
       opts.channel = [...(opts.channel ?? []), ...input.environment.channels];
     const explicit = input.explicit;
     if (!explicit && input.specs.length === 0)
-      throw new UsageError("too few arguments: install needs package specs, --file or --revision", "Example: taipan install -n myenv numpy=1.26");
+      throw new UsageError(
+        "too few arguments: install needs package specs, --file or --revision",
+        "Example: taipan install -n myenv numpy=1.26",
+      );
     await runEnvironmentChange(
       "install",
       prefix,
