@@ -2,7 +2,7 @@ import type { PackageRecord } from "../../conda/package-record.js";
 import { type ConflictNode, UnsatisfiableError } from "../errors.js";
 import { compareVersions } from "./candidates.js";
 import type { CondaProblem, Origin } from "./problem.js";
-import type { SolverSpec } from "./spec.js";
+import type { SolverSpec, VersionedSpec } from "./spec.js";
 
 /** "numpy 1.5.0|1.5.1" style summary of a set of records of one name (versions merged). */
 export function describeRecords(records: PackageRecord[]): string {
@@ -135,29 +135,96 @@ export function explainUnsat(problem: CondaProblem, specs: SolverSpec[]): Unsati
   const tree: ConflictNode[] = [];
   const requested = view.requested.length ? view.requested : specs;
   for (const s of requested) tree.push(specNode(s, 0, ""));
-  // Names that would have to be installed more than once: list the competing specs on them.
+  // Which requested spec leads to a record (through the core's dependency edges), for "(for X)".
+  const reqOf = new Map<PackageRecord, string>();
+  {
+    const queue: { spec: SolverSpec; root: string; depth: number }[] = requested.map((sp) => ({
+      spec: sp,
+      root: sp.toString(),
+      depth: 0,
+    }));
+    const seenSpec = new Set<string>();
+    while (queue.length) {
+      const { spec, root, depth } = queue.shift()!;
+      if (seenSpec.has(spec.toString()) || depth > 6) continue;
+      seenSpec.add(spec.toString());
+      for (const r of problem.entry(spec.name).records) {
+        if (!spec.matches(r) || reqOf.has(r) || !view.requires.has(r)) continue;
+        reqOf.set(r, root);
+        for (const d of view.requires.get(r) ?? []) queue.push({ spec: d.spec, root, depth: depth + 1 });
+      }
+    }
+  }
+  const versionPart = (sp: SolverSpec): string => {
+    const v = (sp as VersionedSpec).version?.toString();
+    return v ?? sp.toString();
+  };
+  // Names that would have to be installed more than once: who wants which versions of them.
+  const summary: string[] = [];
   for (const name of view.onePerName) {
     const users = [...view.specUsers.values()].flat().filter((u) => u.spec.name === name);
-    const distinct = new Map<string, string>();
+    const byRequester = new Map<string, { who: string; versions: Set<string> }>();
     for (const u of users) {
-      const who = u.by === "root" ? "requested" : `required by ${u.by.name} ${u.by.version}`;
-      const k = u.spec.toString();
-      if (!distinct.has(k)) distinct.set(k, `${k} (${who})`);
+      let who: string;
+      if (u.by === "root") who = `${u.spec} is requested`;
+      else {
+        const via = reqOf.get(u.by);
+        const base = `${u.by.name} ${u.by.version}`;
+        who =
+          via && via !== base && !via.startsWith(`${u.by.name} ${u.by.version}`)
+            ? `${base} (for ${via}) requires`
+            : `${base} requires`;
+      }
+      const g = byRequester.get(who) ?? { who, versions: new Set<string>() };
+      g.versions.add(versionPart(u.spec));
+      byRequester.set(who, g);
     }
-    if (distinct.size > 1)
-      tree.push({
-        text: `only one ${name} can be installed, but no single version satisfies all of: ${[...distinct.values()].join("; ")}`,
-        children: [],
-      });
+    if (byRequester.size < 2 && users.length < 2) continue;
+    const parts = [...byRequester.values()].map((g) =>
+      g.who.endsWith("is requested") ? g.who : `${g.who} ${name} ${[...g.versions].sort().join(" | ")}`,
+    );
+    summary.push(`${parts.join(", but ")}; only one ${name} can be installed`);
+    tree.push({ text: `only one ${name} can be installed: ${parts.join("; ")}`, children: [] });
+  }
+  // Dependencies nothing can satisfy.
+  for (const [by, list] of view.requires) {
+    for (const d of list) {
+      const e = problem.entry(d.spec.name);
+      if (e.records.some((r) => d.spec.matches(r))) continue;
+      const who = by === "root" ? `${d.spec} is requested` : `${by.name} ${by.version} requires ${d.spec}`;
+      const excluded = e.excluded.filter((x) => d.spec.matches(x.record));
+      summary.push(
+        `${who}, but ${
+          excluded.length
+            ? `${describeRecords(excluded.map((x) => x.record))} is excluded (${[...new Set(excluded.map((x) => x.reason))].join("; ")})`
+            : problem.raw(d.spec.name).length
+              ? `no ${d.spec.name} matches it`
+              : `${d.spec.name} is not available${d.spec.name.startsWith("__") ? " on this system (virtual package)" : ""}`
+        }`,
+      );
+    }
+  }
+  // Constraints that rule out what a chain needs.
+  for (const [by, list] of view.constrains) {
+    const seenC = new Set<string>();
+    for (const c of list) {
+      const k = c.spec.toString();
+      if (seenC.has(k)) continue;
+      seenC.add(k);
+      summary.push(
+        `${by.name} ${by.version} constrains ${k}, which rules out ${describeRecords(list.filter((x) => x.spec.toString() === k).map((x) => x.target))}`,
+      );
+    }
   }
   const names = requested.map(String);
   const render = (n: ConflictNode, indent: string): string =>
     [`${indent}${n.text}`, ...n.children.map((c) => render(c, `${indent}  `))].join("\n");
   const conflicting =
     names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0];
-  const message = `The following specifications were found to be incompatible with each other: ${conflicting}\n${tree
-    .map((n) => render(n, "  "))
-    .join("\n")}`;
+  const lines = [...new Set(summary)].slice(0, 12).map((l) => `  - ${l}`);
+  const message = `The following specifications were found to be incompatible with each other: ${conflicting}\n${lines.join("\n")}${
+    lines.length ? "\nDetails:\n" : ""
+  }${tree.map((n) => render(n, "  ")).join("\n")}`;
   const hint =
     names.length > 1
       ? `Relax or drop one of: ${names.join(", ")}.`
