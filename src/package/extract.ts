@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { archiveKind } from "./archive-name.js";
 import { bzip2Decode } from "./bzip2-decode.js";
 import { openCondaZip } from "./conda-zip.js";
-import { CorruptArchiveError } from "./errors.js";
-import { checkDigest, type ExpectedDigest, hashFile } from "./hash.js";
+import { ChecksumMismatchError, CorruptArchiveError } from "./errors.js";
+import { checkDigest, type ExpectedDigest, type FileDigest, hashFile } from "./hash.js";
 import { defaultLimits, type ExtractLimits, SafeTarWriter } from "./safe-extract.js";
 import { walkTar } from "./tar-walk.js";
 import { zstdDecode } from "./zstd-decode.js";
@@ -22,8 +22,9 @@ export interface ExtractResult {
   /** Relative paths of files and symlinks, in archive order. */
   files: string[];
   unpackedBytes: number;
-  sha256: string;
-  md5: string;
+  /** Digests of the archive, when it was verified (an expected hash was given). */
+  sha256?: string;
+  md5?: string;
   size: number;
 }
 
@@ -61,14 +62,20 @@ export async function extractPackage(
 ): Promise<ExtractResult> {
   const archive = resolve(archivePath);
   const dest = resolve(destDir);
-  let digest: Awaited<ReturnType<typeof hashFile>>;
+  let digest: FileDigest | undefined;
+  let size: number;
   try {
-    digest = await hashFile(archive);
+    // Hash only when there is something to compare with: it is a full extra read of the archive.
+    if (options.expectedSha256 || options.expectedMd5) {
+      digest = await hashFile(archive);
+      checkDigest(archive, digest, options);
+      size = digest.size;
+    } else size = (await stat(archive)).size;
   } catch (e) {
+    if (e instanceof ChecksumMismatchError) throw e;
     throw new CorruptArchiveError(archive, `cannot read the archive (${(e as Error).message})`, { cause: e });
   }
-  checkDigest(archive, digest, options);
-  const limits = { ...defaultLimits(digest.size), ...options.limits };
+  const limits = { ...defaultLimits(size), ...options.limits };
   const parent = dirname(dest);
   await mkdir(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dest)}.extract-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -83,9 +90,9 @@ export async function extractPackage(
       path: dest,
       files: writer.files,
       unpackedBytes: writer.unpackedBytes,
-      sha256: digest.sha256,
-      md5: digest.md5,
-      size: digest.size,
+      sha256: digest?.sha256,
+      md5: digest?.md5,
+      size,
     };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
