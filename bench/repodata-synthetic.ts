@@ -76,6 +76,15 @@ export function syntheticRepodata(records: number, subdir = "linux-64", indent =
     }
     k++;
   }
-  const doc = { info: { subdir }, packages, "packages.conda": conda, removed: [], repodata_version: 1 };
+  // conda-index writes keys sorted, so one name's records sit next to each other.
+  const sorted = (o: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const doc = {
+    info: { subdir },
+    packages: sorted(packages),
+    "packages.conda": sorted(conda),
+    removed: [],
+    repodata_version: 1,
+  };
   return Buffer.from(JSON.stringify(doc, null, indent || undefined));
 }

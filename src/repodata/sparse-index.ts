@@ -523,5 +523,7 @@ function scanRepodata(buf: Buffer): ScanResult {
   }
   i = skipWhitespace(buf, i);
   if (i < n) throw new JsonScanError(`unexpected ${describe(buf[i])} after the top-level object`, i);
+  // The table was sized by guess; give back the unused tail.
+  if (entries.length > count * FIELDS * 1.1) entries = entries.slice(0, count * FIELDS);
   return { entries, count, heads, info, removed, version };
 }
