@@ -1,7 +1,7 @@
 // `taipan env list|export|create|update|remove|config vars` end to end: the real CLI as a
 // subprocess over a real channel served from 127.0.0.1.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse } from "yaml";
@@ -83,6 +83,17 @@ describe("taipan env", () => {
     assert.deepEqual(hist.dependencies, ["greet-activate", "dependent"]);
     // conda lists only the configured channels for a history export.
     assert.deepEqual(hist.channels, [w.url]);
+    // What pip put in site-packages (no conda record owns it) is exported as a pip: section.
+    const site = join(w.root, "envs", "first", "lib", "python3.99", "site-packages");
+    mkdirSync(join(site, "Requests_Toolbelt-1.0.0.dist-info"), { recursive: true });
+    writeFileSync(
+      join(site, "Requests_Toolbelt-1.0.0.dist-info", "METADATA"),
+      "Metadata-Version: 2.1\nName: Requests_Toolbelt\nVersion: 1.0.0\n\nName: not-this\n",
+    );
+    const withPip = parse(await ok(["env", "export", "-n", "first"]));
+    assert.deepEqual(withPip.dependencies.at(-1), { pip: ["requests-toolbelt==1.0.0"] });
+    assert.equal(withPip.dependencies.length, 6);
+    rmSync(join(w.root, "envs", "first", "lib", "python3.99"), { recursive: true });
     const noBuilds = parse(await ok(["env", "export", "-n", "first", "--no-builds"]));
     assert.ok(noBuilds.dependencies.includes("libgreet=1.1"));
     assert.ok(noBuilds.dependencies.every((d: string) => d.split("=").length === 2));

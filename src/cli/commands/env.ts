@@ -109,6 +109,60 @@ function writeStateEnvVars(prefix: string, vars: Record<string, string>): void {
   renameSync(tmp, file);
 }
 
+/** `Foo_Bar` → `foo-bar`, as pip and conda normalize distribution names. */
+function normalizePipName(name: string): string {
+  return name.replace(/[-_.]+/g, "-").toLowerCase();
+}
+
+/** Name and Version from a METADATA / PKG-INFO header. */
+function readDistMetadata(file: string): { name: string; version: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const head = text.split(/\r?\n\r?\n/, 1)[0] ?? "";
+  const name = /^Name:\s*(.+)$/m.exec(head)?.[1]?.trim();
+  const version = /^Version:\s*(.+)$/m.exec(head)?.[1]?.trim();
+  return name && version ? { name, version } : undefined;
+}
+
+/**
+ * Python distributions in the prefix's site-packages that no conda record owns: what pip installed.
+ * conda's export lists them as `name==version` in a `pip:` section (its pip interoperability).
+ */
+export function pipInstalledPackages(prefix: string, owned: Iterable<string>): string[] {
+  const ownedDirs = new Set<string>();
+  for (const f of owned) {
+    const m = /^(.*?\.(?:dist-info|egg-info))(?:\/|$)/.exec(f.replace(/\\/g, "/"));
+    if (m) ownedDirs.add(m[1]!);
+  }
+  const sitePackages: string[] = [];
+  const lib = join(prefix, "lib");
+  if (existsSync(lib))
+    for (const d of readdirSync(lib)) if (/^python\d/.test(d)) sitePackages.push(`lib/${d}/site-packages`);
+  sitePackages.push("Lib/site-packages");
+  const found = new Map<string, string>();
+  for (const rel of sitePackages) {
+    const dir = join(prefix, rel);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir)) {
+      const meta = entry.endsWith(".dist-info")
+        ? join(dir, entry, "METADATA")
+        : entry.endsWith(".egg-info")
+          ? existsSync(join(dir, entry, "PKG-INFO"))
+            ? join(dir, entry, "PKG-INFO")
+            : join(dir, entry)
+          : undefined;
+      if (!meta || ownedDirs.has(`${rel}/${entry}`)) continue;
+      const info = readDistMetadata(meta);
+      if (info) found.set(normalizePipName(info.name), info.version);
+    }
+  }
+  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}==${v}`);
+}
+
 /** What `env export` writes for a prefix (conda's `Environment.from_prefix`). */
 export function exportEnvironment(
   prefix: string,
@@ -130,11 +184,12 @@ export function exportEnvironment(
       channelAlias: config.channel_alias,
     });
   }
-  const records = readPrefixRecords(prefix).map((p) => p.record);
+  const prefixRecords = readPrefixRecords(prefix);
+  const records = prefixRecords.map((p) => p.record);
   const exported = opts.ignoreChannels
     ? records.map((r) => ({ name: r.name, version: r.version, build: r.build }))
     : records;
-  return environmentFileFromRecords(exported, {
+  const env = environmentFileFromRecords(exported, {
     name,
     prefix,
     channels,
@@ -142,6 +197,11 @@ export function exportEnvironment(
     noBuilds: opts.noBuilds,
     channelAlias: config.channel_alias,
   });
+  env.pip = pipInstalledPackages(
+    prefix,
+    prefixRecords.flatMap((p) => p.files),
+  );
+  return env;
 }
 
 /** The JSON `env export --json` prints: the file's keys in the file's order. */
