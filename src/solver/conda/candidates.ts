@@ -45,7 +45,8 @@ export class CandidateSorter {
   private readonly highestCache = new Map<string, { v: Version | undefined; tf: boolean } | null>();
 
   private rank: (r: PackageRecord) => number;
-  private versionOrder: Map<string, number> | undefined;
+  /** Version ranks of the records last sorted (0 = highest version). */
+  versionOrder: Map<string, number> | undefined;
 
   constructor(
     private readonly rankFn: (r: PackageRecord) => number,
@@ -54,20 +55,6 @@ export class CandidateSorter {
     private readonly recordsOf: (name: string) => PackageRecord[],
   ) {
     this.rank = rankFn;
-  }
-
-  /** Simple key order (everything but the dependency tie-break and timestamp). */
-  simpleCompare(a: PackageRecord, b: PackageRecord): number {
-    if (this.priority === "flexible") {
-      const d = this.rank(a) - this.rank(b);
-      if (d !== 0) return d;
-    }
-    const tf = a.track_features.length - b.track_features.length;
-    if (tf !== 0) return tf;
-    const order = this.versionOrder;
-    const v = order ? (order.get(a.version) ?? 0) - (order.get(b.version) ?? 0) : compareVersions(b, a);
-    if (v !== 0) return v;
-    return b.build_number - a.build_number;
   }
 
   /** Highest version (and whether it carries track_features) among the records a dep spec matches. */
@@ -98,13 +85,26 @@ export class CandidateSorter {
     const ranks = new Map<PackageRecord, number>();
     for (const r of records) ranks.set(r, this.rankFn(r));
     this.rank = (r) => ranks.get(r) ?? this.rankFn(r);
-    // Versions are compared once per distinct version string, not once per comparison.
-    this.versionOrder = versionRanks(records);
-    const out = [...records].sort((a, b) => this.simpleCompare(a, b));
+    // Versions are compared once per distinct version string, not once per comparison; the
+    // simple key (channel rank if flexible, track_features, version, build number) is packed into
+    // one number per record.
+    const order = versionRanks(records);
+    this.versionOrder = order;
+    const flexible = this.priority === "flexible";
+    const keyOf = (r: PackageRecord): number => {
+      const ch = flexible ? Math.min(ranks.get(r) ?? 0, 255) : 0;
+      const tf = Math.min(r.track_features.length, 31);
+      const vr = Math.min(order.get(r.version) ?? 0, 0x3ffff);
+      const bn = 0x3ffff - Math.min(Math.max(r.build_number, 0), 0x3ffff);
+      return ((ch * 32 + tf) * 0x40000 + vr) * 0x40000 + bn;
+    };
+    const keys = new Map<PackageRecord, number>();
+    for (const r of records) keys.set(r, keyOf(r));
+    const out = [...records].sort((a, b) => keys.get(a)! - keys.get(b)!);
     let start = 0;
     while (start < out.length) {
       let end = start + 1;
-      while (end < out.length && this.simpleCompare(out[start], out[end]) === 0) end++;
+      while (end < out.length && keys.get(out[start]) === keys.get(out[end])) end++;
       if (end - start > 1) {
         const group = out.slice(start, end);
         const names = group.map((r) => new Set(r.depends.map(depName)));

@@ -154,7 +154,7 @@ export class CondaProblem {
       });
     }
     records = this.sorter.sort(records);
-    const ranks = versionRanks(records);
+    const ranks = this.sorter.versionOrder ?? versionRanks(records);
     // With flexible priority conda ranks the channel before the version (conda's channel metric
     // comes first), so "better" for the improvement pass means a better channel, then version.
     const flexible = this.opts.channelPriority === "flexible";

@@ -246,15 +246,26 @@ export class CdclSolver {
   addClause(ext: ArrayLike<number>, origin = NO_ORIGIN): boolean {
     if (!this.ok) return false;
     const lits: number[] = [];
+    // duplicates and tautologies via per-variable marks (bit 0: positive seen, bit 1: negative)
+    const marks = this.seen;
+    let tautology = false;
     for (let i = 0; i < ext.length; i++) {
       const e = ext[i];
       const v = e > 0 ? e : -e;
-      if (v === 0 || v > this.nVars) throw new RangeError(`literal ${e} names no variable`);
+      if (v === 0 || v > this.nVars) {
+        for (const l of lits) marks[l >> 1] = 0;
+        throw new RangeError(`literal ${e} names no variable`);
+      }
       const l = toInternal(e);
-      if (lits.includes(l)) continue;
-      if (lits.includes(l ^ 1)) return true; // tautology
+      const bit = 1 << (l & 1);
+      const m = marks[v];
+      if (m & bit) continue;
+      if (m & (bit ^ 3)) tautology = true;
+      marks[v] = m | bit;
       lits.push(l);
     }
+    for (const l of lits) marks[l >> 1] = 0;
+    if (tautology) return true;
     const c = this.allocClause(lits, lits.length, origin);
     if (this.inSearch) {
       this.queued.push(c);
