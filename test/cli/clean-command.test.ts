@@ -1,6 +1,6 @@
 // `taipan clean` over a real package cache filled by real installs from a channel on 127.0.0.1.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { withArtifactLock } from "../../src/package/artifact-lock.js";
@@ -101,5 +101,26 @@ describe("taipan clean", () => {
     // Once the lock is free, the next clean removes it.
     await ok(["clean", "--packages", "-y", "-q"]);
     assert.ok(!cacheEntries().includes("dependency-1.0-0"));
+  });
+
+  test("a package a pending transaction links from is kept", async () => {
+    await ok(["create", "-n", "tmp2", "-y", "-q", "dependency"]);
+    await ok(["env", "remove", "-n", "tmp2", "-q"]);
+    await ok(["create", "-n", "pending", "-y", "-q"]);
+    const journal = join(w.root, "envs", "pending", "conda-meta", ".taipan-transaction.json");
+    const step = {
+      kind: "link",
+      fileName: "dependency-1.0-0.json",
+      extractedDir: join(w.pkgs, "dependency-1.0-0"),
+    };
+    writeFileSync(
+      journal,
+      `${JSON.stringify({ version: 1, steps: [{ ...step, record: {}, targets: [] }] })}\n`,
+    );
+    const dry = JSON.parse(await ok(["clean", "--packages", "--dry-run", "--json"]));
+    assert.deepEqual(dry.packages.pkg_sizes, {});
+    rmSync(journal);
+    const now = JSON.parse(await ok(["clean", "--packages", "--dry-run", "--json"]));
+    assert.deepEqual(Object.keys(now.packages.pkg_sizes[w.pkgs]), ["dependency-1.0-0"]);
   });
 });

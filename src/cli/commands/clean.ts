@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import type { LoadedConfig } from "../../env/config.js";
 import { listEnvironments } from "../../env/environments.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
+import { readJournal } from "../../install/journal.js";
 import { LockTimeoutError, withArtifactLock } from "../../package/artifact-lock.js";
 import { stripArchiveExtension } from "../../package/archive-name.js";
 import { addOutputOptions, commandContext, type GlobalOpts } from "../common-options.js";
@@ -100,8 +101,9 @@ async function unlinkedTreeSize(path: string): Promise<number | undefined> {
 
 /**
  * The extracted package dirs that every known environment's conda-meta names as its source
- * (`extracted_package_dir`, or `link.source` in older records): packages installed by copying have
- * no extra hard links, yet removing them would break `doctor` and reinstalls from the record.
+ * (`extracted_package_dir`, or `link.source` in older records), or that a pending transaction's
+ * journal links from: packages installed by copying have no extra hard links, yet removing them
+ * would break `doctor` and reinstalls from the record.
  */
 export function packageDirsInUse(config: LoadedConfig): { dirs: Set<string>; warnings: string[] } {
   const dirs = new Set<string>();
@@ -110,6 +112,9 @@ export function packageDirsInUse(config: LoadedConfig): { dirs: Set<string>; war
     try {
       for (const pr of readPrefixRecords(env.prefix))
         if (pr.extractedPackageDir) dirs.add(resolve(pr.extractedPackageDir));
+      // A transaction running (or interrupted, for `doctor` to finish) links from these.
+      for (const step of readJournal(env.prefix)?.steps ?? [])
+        if (step.kind === "link") dirs.add(resolve(step.extractedDir));
     } catch (e) {
       warnings.push(`cannot read the packages of ${env.prefix}: ${(e as Error).message}`);
     }
