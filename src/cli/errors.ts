@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import { TaipanError } from "../conda/errors.js";
+import { fromSystemError } from "./system-errors.js";
 
 /** Exit status conda uses: 1 for errors raised by a command, 2 for command-line usage errors. */
 export const EXIT_ERROR = 1;
@@ -8,12 +9,16 @@ export const EXIT_USAGE = 2;
 /** An error in how the command line was written (unknown flag, missing argument, conflicting options). */
 export class UsageError extends TaipanError {
   constructor(message: string, hint?: string) {
-    super("USAGE", message, { hint: hint ?? "Run `taipan <command> --help` to see the accepted options.", exceptionName: "ArgumentError" });
+    super("USAGE", message, {
+      hint: hint ?? "Run `taipan <command> --help` to see the accepted options.",
+      exceptionName: "ArgumentError",
+    });
   }
 }
 
 /** Renders any thrown value for the user; returns the exit code. Never prints a stack trace unless asked. */
-export function reportError(err: unknown, json: boolean): number {
+export function reportError(thrown: unknown, json: boolean): number {
+  const err = fromSystemError(thrown) ?? thrown;
   const code = err instanceof UsageError ? EXIT_USAGE : EXIT_ERROR;
   if (err instanceof TaipanError) {
     if (json) {
