@@ -45,8 +45,9 @@ export function register(program: Command): void {
           "remove",
           prefix,
           readPrefixRecords(prefix).map((p) => p.record.name),
-          { ...opts, quiet: opts.quiet || opts.json },
-          ctx,
+          { ...opts, yes: true },
+          // One JSON document for the whole removal: the unlink step itself reports nothing.
+          opts.json ? { ...ctx, mode: { ...ctx.mode, json: false, quiet: true } } : ctx,
         );
         rmSync(prefix, { recursive: true, force: true });
         unregisterEnvironment(prefix, ctx.config);
