@@ -9,6 +9,8 @@ export interface ImproveOptions {
   /** Upper bound on improvement queries (each is one incremental SAT call). */
   maxQueries?: number;
   signal?: AbortSignal;
+  /** Told how many improvement queries ran (for stats). */
+  onQueries?: (n: number) => void;
   /** Installed records to keep: conda gives a spec's `target` record no version penalty. */
   favored?: Map<string, PackageRecord>;
 }
@@ -33,7 +35,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
   snapshot();
   let queries = 0;
-  const maxQueries = opts.maxQueries ?? 2000;
+  // Each query re-solves the whole problem, so bound them; real requests need a handful.
+  const maxQueries = opts.maxQueries ?? 500;
   const budget = opts.conflictBudget ?? 2000;
 
   // Locks are only needed by later queries: keep them pending and add them just before a query.
@@ -182,5 +185,6 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     done.add(n);
     maximizeBuild(n);
   }
+  opts.onQueries?.(queries);
   return [...current.values()];
 }

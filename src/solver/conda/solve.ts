@@ -38,8 +38,12 @@ export interface SolveRequest {
 }
 
 export interface SolveStats extends SatStats {
+  /** Package names loaded into the problem. */
   names: number;
+  /** Candidate records of those names (SAT variables). */
   candidates: number;
+  /** Incremental SAT calls made by the improvement pass. */
+  improvementQueries: number;
 }
 
 export interface SolveResult {
@@ -183,10 +187,18 @@ function finish(req: SolveRequest, specs: SolverSpec[], prep: Prepared, result: 
     );
   if (result === "unsat") throw explainUnsat(problem, specs);
   const virtual = new Set(req.virtualPackages ?? []);
+  let improvementQueries = 0;
   const chosen =
     req.optimize === false
       ? problem.solution()
-      : improveSolution(problem, { requested: specs.map((s) => s.name), signal: req.signal, favored });
+      : improveSolution(problem, {
+          requested: specs.map((s) => s.name),
+          signal: req.signal,
+          favored,
+          onQueries: (n) => {
+            improvementQueries = n;
+          },
+        });
   problem.finalRecords = chosen;
   const records = chosen.filter((r) => !virtual.has(r));
   records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -196,5 +208,5 @@ function finish(req: SolveRequest, specs: SolverSpec[], prep: Prepared, result: 
     names++;
     candidates += e.records.length;
   }
-  return { records, stats: { ...problem.sat.stats, names, candidates }, problem };
+  return { records, stats: { ...problem.sat.stats, names, candidates, improvementQueries }, problem };
 }
