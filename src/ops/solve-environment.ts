@@ -125,9 +125,16 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
   }
   requested = mergeSpecs(previous, req.specs);
   // `update --all` asks for the newest of everything installed (names only, as conda does).
-  if (req.updateAll) for (const r of installedRecords) if (!requested.has(r.name)) requested.set(r.name, r.name);
+  if (req.updateAll)
+    for (const r of installedRecords) if (!requested.has(r.name)) requested.set(r.name, r.name);
 
-  const specs = scratch ? req.specs : [...requested.values()];
+  let specs = scratch ? req.specs : [...requested.values()];
+  if (req.updateAll && !scratch) {
+    // conda's UPDATE_ALL drops the constraints of earlier requests so everything can float; only
+    // this command's specs and the pins (given to the solver separately) still bind.
+    const given = new Set(req.specs.map((s) => specName(s) ?? s));
+    specs = [...requested].map(([name, spec]) => (given.has(name) ? spec : name));
+  }
   const channels = resolveChannels(req.channels, req.config);
   const gateway = gatewayFor(req.config, { offline: req.offline });
   let index: RepodataIndex;
@@ -140,8 +147,11 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
   } finally {
     await gateway.close();
   }
-  const updateModifier: UpdateModifier =
-    req.updateAll ? "update_all" : req.kind === "install" ? "freeze_installed" : "update_specs";
+  const updateModifier: UpdateModifier = req.updateAll
+    ? "update_all"
+    : req.kind === "install"
+      ? "freeze_installed"
+      : "update_specs";
   const result = solve({
     specs,
     index,

@@ -266,6 +266,14 @@ describe("taipan end to end over HTTP", () => {
     assert.deepEqual(snapshotTree(envA), before);
   });
 
+  test("update --all lets earlier requests float, as conda does (libgreet=1.0 requested → 1.2)", async () => {
+    await cli("install", "-y", "-q", "-p", envA, ...chan(), "libgreet=1.0");
+    assert.ok(condaMetaNames(envA).includes("libgreet-1.0-0.json"));
+    const r = await cli("update", "-y", "-p", envA, ...chan(), "--all");
+    assert.match(r.stdout, /libgreet\s+1\.0-0 --> 1\.2-0/);
+    assert.deepEqual(condaMetaNames(envA), ["hello-1.0-0.json", "libgreet-1.2-0.json"]);
+  });
+
   test("doctor passes a clean environment and names tampered and missing files", async () => {
     assert.match((await cli("doctor", "-p", envB)).stdout, /No problems found\./);
     writeFileSync(join(envB, "share", "libgreet", "greeting.txt"), "tampered\n");

@@ -12,12 +12,13 @@ import { CLI_MAIN, REPO_ROOT } from "../../support/paths.js";
 /**
  * How to start the CLI: the compiled `dist/src/cli/main.js` when the tests themselves run compiled
  * (`npm test`), the TypeScript source through tsx when they run from source
- * (`node --import tsx --test test/cli/...`), or any main.js named by `TAIPAN_E2E_CLI`.
+ * (`node --import tsx --test test/cli/...`), or the main.js named by `TAIPAN_CLI_MAIN`.
  */
 export function cliCommand(): string[] {
-  if (process.env.TAIPAN_E2E_CLI) return [process.env.TAIPAN_E2E_CLI];
-  // Only the repository's own dist/ counts as "compiled": a copy compiled elsewhere names its CLI.
-  if (fileURLToPath(import.meta.url).startsWith(join(REPO_ROOT, "dist") + sep)) return [CLI_MAIN];
+  // CLI_MAIN honours TAIPAN_CLI_MAIN (a copy compiled elsewhere). Only the repository's own
+  // dist/ counts as "running compiled".
+  if (process.env.TAIPAN_CLI_MAIN || fileURLToPath(import.meta.url).startsWith(join(REPO_ROOT, "dist") + sep))
+    return [CLI_MAIN];
   const loader = pathToFileURL(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
   return ["--import", loader, join(REPO_ROOT, "src", "cli", "main.ts")];
 }
