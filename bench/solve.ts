@@ -7,7 +7,7 @@
 // whole = spawn to exit; load / solve = what the process reports for each step; peak RSS from
 // /usr/bin/time. rattler's solve step includes its repodata indexing (it has no separate load).
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +92,14 @@ const CASES: Case[] = [
     specs: ["numpy 1.5*", "python 3*"],
   },
 ];
+{
+  // mamba's sudoku (729 records, 30 givens): a hard unsatisfiable request
+  const dir = join(peers, "testdata", "sudoku");
+  const specs = readFileSync(join(dir, "specs.txt"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim());
+  CASES.push({ label: "sudoku: 30 givens (unsat)", channels: [dir], specs });
+}
 if (!argv.includes("--skip-synthetic")) {
   CASES.push(
     { label: "synthetic 450k: python 3.* numpy", channels: [synth], specs: ["python 3.*", "numpy"] },
