@@ -124,12 +124,7 @@ export function explainUnsat(problem: CondaProblem, specs: SolverSpec[]): Unsati
       const builds = group.length > 1 ? ` (${group.length} builds)` : ` (${group[0].build})`;
       children.push({ text: `${describeRecords(group)}${builds}`, children: sub });
     }
-    const others = cands.length - inCore.length;
-    const text =
-      others > 0 && inCore.length === 0
-        ? `${label}${key}, which can be ${describeRecords(cands)}`
-        : `${label}${key}, which can be ${describeRecords(cands)}`;
-    return { text, children };
+    return { text: `${label}${key}, which can be ${describeRecords(cands)}`, children };
   };
 
   const tree: ConflictNode[] = [];

@@ -199,6 +199,7 @@ function finish(req: SolveRequest, specs: SolverSpec[], prep: Prepared, result: 
             improvementQueries = n;
           },
         });
+  if (req.signal?.aborted) throw new SolveAbortedError("aborted", "the solve was cancelled");
   problem.finalRecords = chosen;
   const records = chosen.filter((r) => !virtual.has(r));
   records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
