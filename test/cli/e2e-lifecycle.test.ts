@@ -293,6 +293,23 @@ describe("taipan end to end over HTTP", () => {
     assert.ok(!looksLikeCrash(r.stderr));
   });
 
+  test("remove --all deletes the environment and its registration; an empty one says nothing odd", async () => {
+    const r = await cli("remove", "-y", "-p", envB, "--all");
+    assert.match(
+      r.stdout,
+      new RegExp(`Removed the environment at ${envB.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`),
+    );
+    assert.ok(!existsSync(envB));
+    const registry = readFileSync(join(sb.home, ".conda", "environments.txt"), "utf8").split("\n");
+    assert.ok(!registry.includes(envB) && registry.includes(envA));
+    const empty = sb.path("envs", "empty");
+    await cli("create", "-y", "-p", empty);
+    assert.deepEqual(readdirSync(join(empty, "conda-meta")), ["history"]);
+    const e = await cli("remove", "-y", "-p", empty, "--all");
+    assert.doesNotMatch(e.stdout, /already installed/);
+    assert.ok(!existsSync(empty));
+  });
+
   test("list reads environments conda made (../shared/data conda-meta directories)", async () => {
     const root = sharedData("conda-meta", "conda-env-metadata");
     for (const name of readdirSync(root).sort()) {

@@ -41,21 +41,25 @@ export function register(program: Command): void {
           return;
         }
         // Unlink every package through a transaction first (journaled), then drop what is left.
-        await runEnvironmentChange(
-          "remove",
-          prefix,
-          readPrefixRecords(prefix).map((p) => p.record.name),
-          { ...opts, yes: true },
-          // One JSON document for the whole removal: the unlink step itself reports nothing.
-          opts.json ? { ...ctx, mode: { ...ctx.mode, json: false, quiet: true } } : ctx,
-        );
+        // (an empty environment has nothing to unlink: no plan, no "already installed" message)
+        const names = readPrefixRecords(prefix).map((p) => p.record.name);
+        if (names.length > 0)
+          await runEnvironmentChange(
+            "remove",
+            prefix,
+            names,
+            { ...opts, yes: true },
+            // One JSON document for the whole removal: the unlink step itself reports nothing.
+            opts.json ? { ...ctx, mode: { ...ctx.mode, json: false, quiet: true } } : ctx,
+          );
         rmSync(prefix, { recursive: true, force: true });
         unregisterEnvironment(prefix, ctx.config);
         if (opts.json) printJson({ success: true, prefix, actions: { REMOVE_ENV: prefix } });
         else if (!opts.quiet) process.stdout.write(`Removed the environment at ${prefix}\n`);
         return;
       }
-      if (specs.length === 0) throw new UsageError("remove needs package names, or --all", "Example: taipan remove -n myenv numpy");
+      if (specs.length === 0)
+        throw new UsageError("remove needs package names, or --all", "Example: taipan remove -n myenv numpy");
       const installed = new Set(readPrefixRecords(prefix).map((p) => p.record.name));
       const missing = specs.filter((s) => !installed.has(s.trim().split(/[\s=<>!~[]/)[0]!));
       if (missing.length) throw new PackagesNotInstalledError(prefix, missing);
