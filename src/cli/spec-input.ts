@@ -30,7 +30,10 @@ export function readSpecInput(files: readonly string[], specs: readonly string[]
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
-      throw new SpecFileError(file, (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e));
+      throw new SpecFileError(
+        file,
+        (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e),
+      );
     }
     if (isExplicitText(text)) {
       if (out.explicit) throw new SpecFileError(file, "only one @EXPLICIT file can be given");
@@ -48,4 +51,19 @@ export function readSpecInput(files: readonly string[], specs: readonly string[]
   if (out.explicit && out.specs.length > 0)
     throw new SpecFileError(files.join(", "), "an @EXPLICIT file cannot be combined with other specs");
   return out;
+}
+
+/**
+ * Puts an environment file's channels after `-c` and before the configured ones, as conda does;
+ * `nodefaults` in the file means "not the configured channels" (it is no channel name), and
+ * `--override-channels` ignores the file's channels as well.
+ */
+export function applyFileChannels(
+  opts: { channel?: string[]; overrideChannels?: boolean },
+  input: SpecInput,
+): void {
+  const fileChannels = input.environment?.channels ?? [];
+  if (opts.overrideChannels || fileChannels.length === 0) return;
+  opts.channel = [...(opts.channel ?? []), ...fileChannels.filter((c) => c !== "nodefaults")];
+  if (fileChannels.includes("nodefaults")) opts.overrideChannels = true;
 }

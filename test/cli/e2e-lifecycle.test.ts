@@ -310,6 +310,19 @@ describe("taipan end to end over HTTP", () => {
     assert.ok(!existsSync(empty));
   });
 
+  test("create --file environment.yml uses the file's channels (nodefaults: not the configured ones) and variables", async () => {
+    const yml = sb.path("environment.yml");
+    writeFileSync(
+      yml,
+      `name: fromfile\nchannels:\n  - ${channel}\n  - nodefaults\ndependencies:\n  - hello\n  - libgreet=1.1\nvariables:\n  GREET_STYLE: loud\n`,
+    );
+    const prefix = sb.path("envs", "fromfile");
+    // no -c and no --override-channels: the configured default (conda-forge, unreachable here) must not be asked
+    await cli("create", "-y", "-q", "-p", prefix, "--file", yml);
+    assert.deepEqual(condaMetaNames(prefix), ["hello-1.0-0.json", "libgreet-1.1-0.json"]);
+    assert.equal((await cli("run", "-p", prefix, "hello")).stdout.split("\n")[1], "hello 1.0 says hi (loud)");
+  });
+
   test("list reads environments conda made (../shared/data conda-meta directories)", async () => {
     const root = sharedData("conda-meta", "conda-env-metadata");
     for (const name of readdirSync(root).sort()) {

@@ -17,7 +17,7 @@ import {
 } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
-import { readSpecInput } from "../spec-input.js";
+import { applyFileChannels, readSpecInput } from "../spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
   file?: string[];
@@ -51,7 +51,11 @@ export function addChangeOptions(cmd: Command): Command {
   addConfirmOptions(cmd);
   addOutputOptions(cmd);
   return cmd
-    .option("--file <file>", "read specs from a file (specs, @EXPLICIT, or environment.yml); repeatable", collect)
+    .option(
+      "--file <file>",
+      "read specs from a file (specs, @EXPLICIT, or environment.yml); repeatable",
+      collect,
+    )
     .option("--allow-scripts", "run the packages' pre/post-link scripts (off by default)")
     .option("--explain", "show, for each package, the requests that pulled it in");
 }
@@ -67,8 +71,7 @@ export function register(program: Command): void {
     const ctx = commandContext(opts);
     const prefix = targetPrefix(opts, ctx.config, false);
     const input = readSpecInput(opts.file ?? [], specs);
-    if (input.environment?.channels.length && !opts.overrideChannels)
-      opts.channel = [...(opts.channel ?? []), ...input.environment.channels];
+    applyFileChannels(opts, input);
 
     const isEnv = existsSync(join(prefix, "conda-meta"));
     const nonEmpty = existsSync(prefix) && readdirSync(prefix).length > 0;
@@ -80,10 +83,17 @@ export function register(program: Command): void {
     if (!input.explicit && input.specs.length === 0 && !opts.dryRun && !isEnv) {
       // conda creates an empty environment: just conda-meta/history.
       mkdirSync(join(prefix, "conda-meta"), { recursive: true });
-      appendHistory(prefix, { cmd: `taipan ${process.argv.slice(2).join(" ")}`, version: VERSION, added: [], removed: [] });
+      appendHistory(prefix, {
+        cmd: `taipan ${process.argv.slice(2).join(" ")}`,
+        version: VERSION,
+        added: [],
+        removed: [],
+      });
       registerEnvironment(prefix, ctx.config);
-      if (!ctx.mode.json && !ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
-      else if (ctx.mode.json) process.stdout.write(`${JSON.stringify({ success: true, prefix, actions: {} }, null, 2)}\n`);
+      if (!ctx.mode.json && !ctx.mode.quiet)
+        process.stdout.write(`Created an empty environment at ${prefix}\n`);
+      else if (ctx.mode.json)
+        process.stdout.write(`${JSON.stringify({ success: true, prefix, actions: {} }, null, 2)}\n`);
       return;
     }
     const explicit = input.explicit;

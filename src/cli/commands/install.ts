@@ -6,7 +6,7 @@ import { solveEnvironment } from "../../ops/solve-environment.js";
 import { commandContext, effectiveChannels, targetPrefix } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
-import { readSpecInput } from "../spec-input.js";
+import { applyFileChannels, readSpecInput } from "../spec-input.js";
 import { addChangeOptions } from "./create.js";
 
 interface InstallOpts extends ChangeOpts {
@@ -83,8 +83,7 @@ export function register(program: Command): void {
       return;
     }
     const input = readSpecInput(opts.file ?? [], specs);
-    if (input.environment?.channels.length && !opts.overrideChannels)
-      opts.channel = [...(opts.channel ?? []), ...input.environment.channels];
+    applyFileChannels(opts, input);
     const explicit = input.explicit;
     if (!explicit && input.specs.length === 0)
       throw new UsageError(
