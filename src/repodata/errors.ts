@@ -35,14 +35,17 @@ export class RepodataFetchError extends TaipanError {
 }
 
 /**
- * conda tolerates a missing platform subdir (the channel simply has no packages for it) but treats
- * a missing `noarch/` as "this is not a conda channel" (`UnavailableInvalidChannel`); so do we.
+ * A channel none of whose requested subdirs exists (typically a misspelt name or URL). conda
+ * tolerates a missing platform subdir but raises `UnavailableInvalidChannel` for a missing
+ * `noarch/` alone; taipan also accepts a channel that has the platform subdir but no `noarch/`
+ * (local channels built by hand or by other tools often lack it; rattler reads them too), and
+ * only fails when nothing at all is there.
  */
 export class UnavailableChannelError extends TaipanError {
   readonly url: string;
   constructor(url: string, status: number | string) {
     super("UNAVAILABLE_INVALID_CHANNEL", `the channel is not accessible or is invalid: ${url} (${status})`, {
-      hint: "Every conda channel has a noarch/ subdir. Check the channel name or URL (and the token, if it needs one).",
+      hint: "Check the channel name or URL (and the token, if it needs one); a conda channel has <subdir>/repodata.json files.",
       exceptionName: "UnavailableInvalidChannel",
     });
     this.url = url;
