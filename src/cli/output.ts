@@ -1,5 +1,14 @@
 import pc from "picocolors";
 
+// A reader that stops early (`taipan list | head -1`) closes the pipe: that is not an error of the
+// command, which must still finish (a transaction may be running), so later writes are dropped
+// instead of crashing the process with an unhandled EPIPE and a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+}
+
 /** How a command should talk: machine JSON, quiet, or human (with colour when stderr is a TTY). */
 export interface OutputMode {
   json: boolean;

@@ -275,6 +275,16 @@ describe("wrong input through the CLI", () => {
     unchanged("broken archive");
   });
 
+  test("a reader that closes the pipe early (| head) does not crash the command or cut a change short", async () => {
+    const prefix = sb.path("envs", "piped");
+    const r = await sb.run(["create", "-y", "-p", prefix, ...chan(), "hello"], { closeStdout: true });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!looksLikeCrash(r.stderr) && !/EPIPE/.test(r.stderr), r.stderr);
+    const d = await sb.run(["doctor", "-p", prefix]);
+    assert.equal(d.code, 0, d.stdout);
+    assert.ok(existsSync(join(prefix, "conda-meta", "hello-1.0-0.json")));
+  });
+
   test("full disk: a clear error and the environment in its old state", async (t) => {
     if (currentSubdir() !== "linux-64")
       return t.skip(`the filler package is a linux-64 build; host is ${currentSubdir()}`);

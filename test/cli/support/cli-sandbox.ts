@@ -34,6 +34,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   input?: string;
+  /** Close our end of the child's stdout at once, as `taipan ... | head -0` would. */
+  closeStdout?: boolean;
 }
 
 export class Sandbox {
@@ -93,6 +95,7 @@ export class Sandbox {
       child.stderr.setEncoding("utf8").on("data", (d: string) => {
         stderr += d;
       });
+      if (opts.closeStdout) child.stdout.destroy();
       child.on("error", reject);
       child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
       child.stdin.end(opts.input ?? "");
