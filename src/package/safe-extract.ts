@@ -80,7 +80,7 @@ export class SafeTarWriter {
     }
   }
 
-  /** Refuses a path whose parent is a symlink or file of this archive (writing through it). */
+  /** Refuses a path whose parent is a symlink or file of this archive (writing through it); records parents as directories. */
   private checkParents(entry: string, parts: string[]): void {
     let p = "";
     for (let i = 0; i < parts.length - 1; i++) {
@@ -88,6 +88,8 @@ export class SafeTarWriter {
       const k = this.kinds.get(p);
       if (k === "symlink") throw this.unsafe(entry, `lies below the symlink '${p}' (writing through a link)`);
       if (k === "file") throw this.unsafe(entry, `lies below the file '${p}'`);
+      // Parents count as directories from now on, so a later file or link of the same name is a duplicate.
+      if (k === undefined) this.kinds.set(p, "dir");
     }
   }
 

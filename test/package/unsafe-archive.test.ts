@@ -92,6 +92,13 @@ const CASES: { what: string; members: TarMember[]; entry: string; reason: RegExp
     entry: "./a.txt",
     reason: /duplicate/,
   },
+  { what: "file over an implied directory", members: [f("d/x"), f("d")], entry: "d", reason: /duplicate/ },
+  {
+    what: "file over a symlink's parent",
+    members: [{ name: "e/link", type: "symlink", linkname: "x" }, f("e")],
+    entry: "e",
+    reason: /duplicate/,
+  },
 ];
 
 async function expectRefused(archive: string, entry: string, reason: RegExp) {
