@@ -11,6 +11,8 @@ export interface ChannelLike {
   subdirUrl?(subdir: string, options?: { withCredentials?: boolean }): string;
   expand?(): ChannelLike[];
   redacted?(): string;
+  /** A subdir named in the channel string (`conda-forge/linux-64`): only it and noarch are read. */
+  subdir?: string;
 }
 
 /** One concrete channel to fetch from (a multichannel such as `defaults` becomes several). */
@@ -23,6 +25,8 @@ export interface ChannelSource {
   redacted: string;
   /** URL to request for a subdir, credentials included. */
   subdirUrl(subdir: string): string;
+  /** Set when the channel string named a subdir. */
+  subdir?: string;
 }
 
 function trimSlash(s: string): string {
@@ -36,6 +40,7 @@ function fromChannelLike(c: ChannelLike): ChannelSource {
     url,
     redacted: c.redacted ? c.redacted() : redactUrl(url),
     subdirUrl: (s) => (c.subdirUrl ? trimSlash(c.subdirUrl(s, { withCredentials: true })) : `${url}/${s}`),
+    subdir: c.subdir,
   };
 }
 

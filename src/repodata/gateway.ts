@@ -115,10 +115,12 @@ export class RepodataGateway {
     const useShards = this.opts.shards !== "never" && req.specs !== undefined;
     const perChannel = await settleAll(
       channels.map(async (ch, rank) => {
-        const loaded = await settleAll(subdirs.map((subdir) => this.loadSubdir(ch, rank, subdir, useShards)));
+        // As conda's Channel.urls(): a channel string that names a subdir reads it and noarch only.
+        const own = ch.subdir ? [...new Set([ch.subdir, "noarch"])] : subdirs;
+        const loaded = await settleAll(own.map((subdir) => this.loadSubdir(ch, rank, subdir, useShards)));
         const present = loaded.filter((s): s is Source => s !== undefined);
         if (present.length === 0)
-          throw new UnavailableChannelError(ch.redacted, `no ${subdirs.join(", ")} repodata`);
+          throw new UnavailableChannelError(ch.redacted, `no ${own.join(", ")} repodata`);
         return present;
       }),
     );

@@ -122,4 +122,20 @@ describe("gateway over the real repodata snapshots", () => {
         n,
       );
   });
+
+  test("a channel string naming a subdir reads only that subdir and noarch", async () => {
+    const gw = new RepodataGateway();
+    const both = await gw.load({
+      channels: [join(CHANNELS, "conda-index4")],
+      subdirs: ["linux-64", "noarch"],
+    });
+    const onlyNoarch = await gw.load({
+      channels: [`${pathToFileURL(join(CHANNELS, "conda-index4")).href}/noarch`],
+      subdirs: ["linux-64", "noarch"],
+    });
+    const subdirsOfIndex = (idx: typeof both) =>
+      new Set([...idx.names()].flatMap((n) => idx.get(n).map((r) => r.url?.split("/").at(-2))));
+    assert.deepEqual(subdirsOfIndex(both), new Set(["linux-64", "noarch"]));
+    assert.deepEqual(subdirsOfIndex(onlyNoarch), new Set(["noarch"]));
+  });
 });
