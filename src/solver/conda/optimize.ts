@@ -39,15 +39,19 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   const maxQueries = opts.maxQueries ?? 500;
   const budget = opts.conflictBudget ?? 2000;
 
-  // Locks are only needed by later queries: keep them pending and add them just before a query.
-  const pendingLocks: number[][] = [];
+  // Locks are only needed by later queries: keep them pending (as thunks, so the variables are
+  // not even collected when no query follows) and add them just before a query.
+  const pendingLocks: (() => number[])[] = [];
 
   /** Is there a solution where at least one of `vars` is installed (and all `forbid` are not)? */
   const attempt = (vars: number[], forbid: number[] = []): boolean => {
     if (queries >= maxQueries || opts.signal?.aborted) return false;
     if (vars.length === 0 && forbid.length === 0) return false;
     queries++;
-    for (const l of pendingLocks.splice(0)) sat.addClause(l);
+    for (const lock of pendingLocks.splice(0)) {
+      const vars = lock();
+      if (vars.length) sat.addClause(vars);
+    }
     const s = sat.newVar();
     if (vars.length) sat.addClause([-s, ...vars]);
     for (const f of forbid) sat.addClause([-s, -f]);
@@ -81,8 +85,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
 
   const lock = (name: string, pred: (v: number, r: PackageRecord) => boolean): void => {
-    const vars = varsWhere(name, pred);
-    if (vars.length) pendingLocks.push(vars);
+    pendingLocks.push(() => varsWhere(name, pred));
   };
 
   const vr = (v: number) => problem.versionRank(v);
@@ -92,7 +95,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     const f = opts.favored?.get(name);
     if (!f || current.get(name) !== f) return false;
     const v = problem.varOfRecord(f);
-    if (v) pendingLocks.push([v]);
+    if (v) pendingLocks.push(() => [v]);
     return true;
   };
 
