@@ -10,7 +10,7 @@ import { extractPackage } from "./extract.js";
 import { fetchArchive } from "./fetch-archive.js";
 import { type FileDigest, hashFile } from "./hash.js";
 import { isWritableDir, pkgsDirsFrom } from "./pkgs-dirs.js";
-import { redactUrl } from "./redact-url.js";
+import { stripUrlCredentials } from "./redact-url.js";
 import { hashTreeAgainstPaths, quickCheckAgainstPaths } from "./verify-extracted.js";
 
 export type CachePhase = "cached" | "download" | "extract" | "done";
@@ -196,7 +196,7 @@ export class PackageCache {
     });
     await rename(tmp, archive);
     // conda appends every fetched URL to urls.txt; O_APPEND keeps concurrent short lines whole.
-    await appendFile(join(dirname(archive), "urls.txt"), `${redactUrl(record.url)}\n`);
+    await appendFile(join(dirname(archive), "urls.txt"), `${stripUrlCredentials(record.url)}\n`);
     return digest;
   }
 
@@ -211,8 +211,8 @@ export class PackageCache {
       ...index,
       ...record.toJson(),
       fn: record.fn,
-      url: record.url,
-      channel: record.channel,
+      url: record.url === undefined ? undefined : stripUrlCredentials(record.url),
+      channel: record.channel === undefined ? undefined : stripUrlCredentials(record.channel),
       md5: digest.md5,
       sha256: digest.sha256,
       size: digest.size,

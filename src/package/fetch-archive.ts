@@ -32,7 +32,16 @@ class TransientError extends Error {}
 
 async function openSource(url: string, signal?: AbortSignal): Promise<{ body: Readable; total?: number }> {
   if (/^https?:\/\//i.test(url)) {
-    const res = await request(url, { dispatcher: agent(), signal, headers: { "user-agent": "taipan" } });
+    // Credentials in the URL (https://user:pass@host/...) become a Basic header; undici refuses them inline.
+    const u = new URL(url);
+    const headers: Record<string, string> = { "user-agent": "taipan" };
+    if (u.username || u.password) {
+      const cred = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+      headers.authorization = `Basic ${Buffer.from(cred).toString("base64")}`;
+      u.username = "";
+      u.password = "";
+    }
+    const res = await request(u.href, { dispatcher: agent(), signal, headers });
     if (res.statusCode >= 500) {
       res.body.resume();
       throw new TransientError(`HTTP ${res.statusCode}`);

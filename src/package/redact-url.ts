@@ -4,3 +4,11 @@ export function redactUrl(url: string): string {
     .replace(/\/t\/[^/]+\//, "/t/<TOKEN>/")
     .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]+):([^/@]+)@/i, "$1$2:***@");
 }
+
+/**
+ * The URL without credentials at all (userinfo and the `/t/<token>` segment removed), for what is
+ * written to disk (`urls.txt`, `repodata_record.json`), as conda strips auth before recording URLs.
+ */
+export function stripUrlCredentials(url: string): string {
+  return url.replace(/\/t\/[^/]+\//, "/").replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1");
+}

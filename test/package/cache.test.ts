@@ -163,6 +163,18 @@ describe("PackageCache.ensure", () => {
     );
   });
 
+  it("sends URL credentials as a Basic header and never writes them to urls.txt", async () => {
+    const dir = freshCache();
+    const url = `${server.url.replace("http://", "http://me:s%40cret@")}/${FILES[2]}`;
+    const r = await recordFor(join(channel, FILES[2]), url);
+    await new PackageCache([dir]).ensure([r]);
+    assert.equal(server.auth.get(`/${FILES[2]}`), `Basic ${Buffer.from("me:s@cret").toString("base64")}`);
+    const urls = await readFile(join(dir, "urls.txt"), "utf8");
+    assert.equal(urls, `${server.url}/${FILES[2]}\n`);
+    const marker = await readFile(join(dir, r.distName, "info", "repodata_record.json"), "utf8");
+    assert.ok(!marker.includes("cret"), marker);
+  });
+
   it("takes over a stale lock left by a dead process", async () => {
     const dir = freshCache();
     await mkdir(dir, { recursive: true });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 export interface FileServer {
   url: string;
   hits: Map<string, number>;
+  /** The Authorization header of the last request per path. */
+  auth: Map<string, string | undefined>;
   /** Per-path behaviour overrides, consumed in order: "500", "drop" (cut mid-body), "garble". */
   faults: Map<string, string[]>;
   close(): Promise<void>;
@@ -15,10 +17,12 @@ export interface FileServer {
 
 export async function serveFiles(root: string): Promise<FileServer> {
   const hits = new Map<string, number>();
+  const auth = new Map<string, string | undefined>();
   const faults = new Map<string, string[]>();
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    auth.set(path, req.headers.authorization);
     const fault = faults.get(path)?.shift();
     const file = join(root, path);
     const st = await stat(file).catch(() => undefined);
@@ -51,6 +55,7 @@ export async function serveFiles(root: string): Promise<FileServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
+    auth,
     faults,
     close: () =>
       new Promise((r) => {
