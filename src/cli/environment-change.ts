@@ -3,6 +3,7 @@ import pc from "picocolors";
 import type { PackageRecord } from "../conda/package-record.js";
 import { PackageCache } from "../package/cache.js";
 import { applyEnvironment, planEnvironment } from "../ops/apply-environment.js";
+import { withPrefixLock } from "../ops/prefix-lock.js";
 import { type ChangeKind, type SolvedEnvironment, solveEnvironment } from "../ops/solve-environment.js";
 import { explainChoices } from "../solver/conda/explain.js";
 import { type CommandContext, effectiveChannels, type GlobalOpts } from "./common-options.js";
@@ -74,6 +75,19 @@ async function toFetch(records: PackageRecord[], pkgsDirs: string[]): Promise<Pa
  * link, and report — as text or as conda's JSON.
  */
 export async function runEnvironmentChange(
+  kind: ChangeKind,
+  prefix: string,
+  target: ((signal: AbortSignal) => Promise<SolvedEnvironment>) | string[],
+  opts: ChangeOpts,
+  ctx: CommandContext,
+): Promise<void> {
+  // Two commands on one environment run one after the other (solve included), so the second does
+  // not undo the first with a plan made before the first one linked.
+  if (opts.dryRun) return changeEnvironment(kind, prefix, target, opts, ctx);
+  return withPrefixLock(prefix, () => changeEnvironment(kind, prefix, target, opts, ctx));
+}
+
+async function changeEnvironment(
   kind: ChangeKind,
   prefix: string,
   target: ((signal: AbortSignal) => Promise<SolvedEnvironment>) | string[],

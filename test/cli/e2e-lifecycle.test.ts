@@ -323,6 +323,23 @@ describe("taipan end to end over HTTP", () => {
     assert.equal((await cli("run", "-p", prefix, "hello")).stdout.split("\n")[1], "hello 1.0 says hi (loud)");
   });
 
+  test("two installs into one environment at once both land (the second solves after the first)", async () => {
+    const prefix = sb.path("envs", "together");
+    await cli("create", "-y", "-q", "-p", prefix, ...chan(), "hello");
+    const [a, b] = await Promise.all([
+      sb.run(["install", "-y", "-q", "-p", prefix, ...chan(), "small-executable"]),
+      sb.run(["install", "-y", "-q", "-p", prefix, ...chan(), "greet-activate"]),
+    ]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const names = condaMetaNames(prefix);
+    assert.ok(
+      names.includes("small-executable-1.0-0.json") && names.includes("greet-activate-1.0-0.json"),
+      `${names}`,
+    );
+    assert.match((await cli("doctor", "-p", prefix)).stdout, /No problems found\./);
+  });
+
   test("list reads environments conda made (../shared/data conda-meta directories)", async () => {
     const root = sharedData("conda-meta", "conda-env-metadata");
     for (const name of readdirSync(root).sort()) {
