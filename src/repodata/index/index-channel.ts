@@ -101,6 +101,8 @@ async function indexSubdir(
         summary.skipped.push({ fn, reason: `its index.json says subdir '${String(recSubdir)}'` });
         return;
       }
+      // Very old packages have no subdir in index.json; the folder they sit in says it (conda-index does the same).
+      if (recSubdir === undefined) entry.record.subdir = subdir;
       entries.set(fn, entry);
       opts.onProgress?.({ subdir, fn, cached: false });
     } catch (e) {
