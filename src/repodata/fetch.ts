@@ -17,6 +17,11 @@ export interface FetchOptions {
   sslVerify?: boolean | string;
   /** Proxy URL for every request; by default `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are read. */
   proxy?: string;
+  /**
+   * conda's `proxy_servers`: proxy per scheme (`http`, `https`) or per `scheme://host`, the more
+   * specific key winning. Takes precedence over the environment variables.
+   */
+  proxyServers?: Record<string, string>;
   /** Bearer token(s): one for all hosts, or per host (`{ "repo.example.com": "abc" }`). */
   bearerToken?: string | Record<string, string>;
   /** Maximum concurrent requests from one gateway. Default 16. */
@@ -49,7 +54,8 @@ function isCertificateError(e: unknown): boolean {
  */
 export class HttpClient {
   private readonly opts: FetchOptions;
-  private dispatcher: Dispatcher | undefined;
+  private readonly dispatchers = new Map<string, Dispatcher>();
+  private tlsOptions: Record<string, unknown> | undefined;
   private active = 0;
   private readonly queue: (() => void)[] = [];
 
@@ -57,8 +63,8 @@ export class HttpClient {
     this.opts = opts;
   }
 
-  private getDispatcher(): Dispatcher {
-    if (this.dispatcher) return this.dispatcher;
+  private tls(): Record<string, unknown> {
+    if (this.tlsOptions) return this.tlsOptions;
     const tls: Record<string, unknown> = {};
     if (this.opts.sslVerify === false) tls.rejectUnauthorized = false;
     else if (typeof this.opts.sslVerify === "string") {
@@ -71,21 +77,40 @@ export class HttpClient {
         });
       }
     }
+    this.tlsOptions = tls;
+    return tls;
+  }
+
+  /** The proxy for `target` from `proxy` / `proxy_servers`, or undefined (direct or environment). */
+  private proxyFor(target: URL): string | undefined {
+    if (this.opts.proxy) return this.opts.proxy;
+    const servers = this.opts.proxyServers;
+    if (!servers) return undefined;
+    const scheme = target.protocol.replace(/:$/, "");
+    return servers[`${scheme}://${target.hostname}`] ?? servers[scheme];
+  }
+
+  private getDispatcher(target: URL): Dispatcher {
+    const proxy = this.proxyFor(target);
+    const env = process.env;
+    const fromEnv = !proxy && !!(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
+    const key = proxy ?? (fromEnv ? "<env>" : "<direct>");
+    let d = this.dispatchers.get(key);
+    if (d) return d;
+    const tls = this.tls();
     const timeout = this.opts.timeoutMs ?? 60_000;
     const common = { connect: { ...tls, timeout }, headersTimeout: timeout, bodyTimeout: timeout };
-    const env = process.env;
-    if (this.opts.proxy)
-      this.dispatcher = new ProxyAgent({ uri: this.opts.proxy, requestTls: tls, ...common });
-    else if (env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
-      this.dispatcher = new EnvHttpProxyAgent({ requestTls: tls, ...common });
-    else this.dispatcher = new Agent(common);
-    return this.dispatcher;
+    if (proxy) d = new ProxyAgent({ uri: proxy, requestTls: tls, ...common });
+    else if (fromEnv) d = new EnvHttpProxyAgent({ requestTls: tls, ...common });
+    else d = new Agent(common);
+    this.dispatchers.set(key, d);
+    return d;
   }
 
   async close(): Promise<void> {
-    const d = this.dispatcher;
-    this.dispatcher = undefined;
-    if (d) await d.close();
+    const all = [...this.dispatchers.values()];
+    this.dispatchers.clear();
+    await Promise.all(all.map((d) => d.close()));
   }
 
   private async acquire(): Promise<void> {
@@ -151,7 +176,7 @@ export class HttpClient {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(base * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
       try {
-        const res = await request(target, { method: "GET", headers, dispatcher: this.getDispatcher() });
+        const res = await request(target, { method: "GET", headers, dispatcher: this.getDispatcher(target) });
         if (RETRYABLE_STATUS.has(res.statusCode) && attempt < retries) {
           await res.body.dump();
           lastReason = `HTTP ${res.statusCode}`;

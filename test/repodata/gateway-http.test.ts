@@ -321,13 +321,25 @@ describe("RepodataGateway over HTTP", () => {
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     try {
       const port = (proxy.address() as AddressInfo).port;
-      const index = await gateway({ proxy: `http://127.0.0.1:${port}` }).load({
+      const proxyUrl = `http://127.0.0.1:${port}`;
+      // `proxy`, then conda's `proxy_servers` by scheme (each with its own cache dir: no cache hits)
+      for (const [k, opts] of [{ proxy: proxyUrl }, { proxyServers: { http: proxyUrl } }].entries()) {
+        seen.length = 0;
+        const index = await gateway({ ...opts, cacheDir: join(cacheDir, `p${k}`) }).load({
+          channels: [`${server.url}/px`],
+          subdirs: ["linux-64", "noarch"],
+        });
+        assert.equal(index.get("a").length, 2);
+        assert.ok(seen.length > 0, "the proxy saw the requests");
+        assert.ok(seen.every((l) => l.includes(server.url.slice(7))));
+      }
+      // a proxy for https only leaves http requests direct
+      seen.length = 0;
+      await gateway({ proxyServers: { https: proxyUrl }, cacheDir: join(cacheDir, "p3") }).load({
         channels: [`${server.url}/px`],
         subdirs: ["linux-64", "noarch"],
       });
-      assert.equal(index.get("a").length, 2);
-      assert.ok(seen.length > 0, "the proxy saw the requests");
-      assert.ok(seen.every((l) => l.includes(server.url.slice(7))));
+      assert.equal(seen.length, 0);
     } finally {
       proxy.closeAllConnections();
       await new Promise((r) => proxy.close(r));
