@@ -80,6 +80,7 @@ export function register(program: Command): void {
       offline: opts.offline ?? config.offline,
       channelConfig: channelConfigOf(config),
       sslVerify: config.ssl_verify,
+      proxyServers: config.proxy_servers,
     });
     try {
       info(mode, "Loading channels: ...");
