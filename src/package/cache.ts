@@ -149,9 +149,8 @@ export class PackageCache {
       const digest = await this.ensureArchive(record, archive, opts);
       opts.onProgress?.({ record, phase: "extract" });
       try {
+        // No second hash here: ensureArchive verified these exact bytes a moment ago, under the same lock.
         await extractPackage(archive, extracted, {
-          expectedSha256: record.sha256,
-          expectedMd5: record.md5,
           beforeCommit: (tmp) => this.writeMarker(tmp, record, digest),
         });
       } catch (e) {
