@@ -3,7 +3,7 @@ import { type CachedFetchContext, cachedFetch } from "./cached-fetch.js";
 import { type ChannelConfig, defaultChannelConfig } from "../conda/channel.js";
 import { type ChannelLike, type ChannelSource, toChannelSources } from "./channel-source.js";
 import { decompressBz2, decompressZstd } from "./decompress.js";
-import { RepodataParseError, UnavailableChannelError } from "./errors.js";
+import { OfflineCacheMissError, RepodataParseError, UnavailableChannelError } from "./errors.js";
 import { type FetchOptions, HttpClient } from "./fetch.js";
 import { HttpCache } from "./http-cache.js";
 import { fetchShardIndex, ShardedSubdir } from "./shards.js";
@@ -144,7 +144,13 @@ export class RepodataGateway {
     const ctx = this.context();
     const subdirUrl = ch.subdirUrl(subdir);
     if (useShards && !subdirUrl.startsWith("file:")) {
-      const index = await fetchShardIndex(subdirUrl, ctx);
+      let index: Awaited<ReturnType<typeof fetchShardIndex>>;
+      try {
+        index = await fetchShardIndex(subdirUrl, ctx);
+      } catch (e) {
+        // Offline with only the full repodata cached (an earlier load without specs): use that.
+        if (!(e instanceof OfflineCacheMissError)) throw e;
+      }
       if (index) {
         const sharded = new ShardedSubdir(index, {
           channel: ch.name,

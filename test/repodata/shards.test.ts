@@ -173,4 +173,20 @@ describe("CEP 16 sharded repodata", () => {
     const plain = await gw().load({ channels: [`${server.url}/sh`], subdirs: ["linux-64", "noarch"] });
     assert.deepEqual([...plain.names()], ["z"]);
   });
+
+  test("offline with only the full repodata cached falls back to it", async () => {
+    await publishShards();
+    server.files.set("/sh/linux-64/repodata.json", {
+      body: Buffer.from(
+        JSON.stringify({ packages: { "z-1-0.tar.bz2": { name: "z", version: "1", build: "0" } } }),
+      ),
+    });
+    await gw().load({ channels: [`${server.url}/sh`], subdirs: ["linux-64", "noarch"] });
+    const offline = await gw({ offline: true }).load({
+      channels: [`${server.url}/sh`],
+      subdirs: ["linux-64", "noarch"],
+      specs: ["z"],
+    });
+    assert.equal(offline.get("z").length, 1);
+  });
 });
