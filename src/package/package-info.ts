@@ -1,8 +1,9 @@
+import { stat } from "node:fs/promises";
 import { archiveKind } from "./archive-name.js";
 import { bzip2Decode } from "./bzip2-decode.js";
 import { openCondaZip } from "./conda-zip.js";
 import { CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
-import { safeComponents } from "./safe-extract.js";
+import { defaultLimits, safeComponents } from "./safe-extract.js";
 import { walkTar } from "./tar-walk.js";
 import { zstdDecode } from "./zstd-decode.js";
 
@@ -85,7 +86,9 @@ export async function readPackageInfo(archivePath: string): Promise<PackageInfo>
       cz.close();
     }
   } else if (kind === "tar.bz2") {
-    await walkTar(archivePath, "tar.bz2 payload", bzip2Decode(archivePath), collect);
+    // The whole payload is decoded to find info/; bound it like extraction so a bomb cannot run away.
+    const limit = defaultLimits((await stat(archivePath)).size).maxUnpackedBytes;
+    await walkTar(archivePath, "tar.bz2 payload", bzip2Decode(archivePath, limit), collect);
   } else {
     throw new CorruptArchiveError(archivePath, "unknown archive type (expected .conda or .tar.bz2)");
   }
