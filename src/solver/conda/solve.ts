@@ -1,6 +1,6 @@
 import type { PackageRecord } from "../../conda/package-record.js";
 import type { SatResult, SatStats } from "../sat/cdcl.js";
-import { PackagesNotFoundError, SolveAbortedError } from "../errors.js";
+import { PackagesNotFoundError, SolveAbortedError, UnsatisfiableError } from "../errors.js";
 import type { ChannelPriority, RecordIndex } from "./candidates.js";
 import { explainUnsat } from "./explain.js";
 import { improveSolution } from "./optimize.js";
@@ -79,10 +79,17 @@ function nameSpec(name: string): SolverSpec {
  * `SolveAbortedError` when the budget runs out or `signal` aborts.
  */
 export function solve(req: SolveRequest): SolveResult {
-  return withFreezeFallback(req, (specs, parse, mode) => {
-    const prep = prepare(req, specs, parse, mode);
-    return finish(req, specs, prep, prep.problem.solve(searchOptions(req)));
-  });
+  const parse = req.parseSpec ?? parseSolverSpec;
+  const specs = req.specs.map((s) => toSpec(s, parse));
+  const plan = attempts(req, specs, parse);
+  for (let i = 0; ; i++) {
+    try {
+      const prep = prepare(req, specs, parse, plan[i]);
+      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)));
+    } catch (e) {
+      if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
+    }
+  }
 }
 
 /**
@@ -93,39 +100,47 @@ export function solve(req: SolveRequest): SolveResult {
 export async function solveAsync(req: SolveRequest): Promise<SolveResult> {
   const parse = req.parseSpec ?? parseSolverSpec;
   const specs = req.specs.map((s) => toSpec(s, parse));
-  const once = async (mode: UpdateModifier) => {
-    const prep = prepare(req, specs, parse, mode);
-    return finish(req, specs, prep, await prep.problem.sat.solveAsync(searchOptions(req)));
-  };
-  const mode = req.updateModifier ?? "update_specs";
-  if (mode === "freeze_installed" && req.installed?.length) {
+  const plan = attempts(req, specs, parse);
+  for (let i = 0; ; i++) {
     try {
-      return await once("freeze_installed");
+      const prep = prepare(req, specs, parse, plan[i]);
+      return finish(req, specs, prep, await prep.problem.sat.solveAsync(searchOptions(req)));
     } catch (e) {
-      if (e instanceof SolveAbortedError) throw e;
+      if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
     }
-    return once("update_specs");
   }
-  return once(mode);
 }
 
-function withFreezeFallback(
-  req: SolveRequest,
-  once: (specs: SolverSpec[], parse: (s: string) => SolverSpec, mode: UpdateModifier) => SolveResult,
-): SolveResult {
-  const parse = req.parseSpec ?? parseSolverSpec;
-  const specs = req.specs.map((s) => toSpec(s, parse));
+interface Attempt {
+  mode: UpdateModifier;
+  /** Extra requirements dropped by the next attempt if they make the request unsatisfiable. */
+  soft: SolverSpec[];
+}
+
+/**
+ * The solves conda tries, in order: with `freeze_installed`, the frozen environment first and then
+ * a flexible one (conda's "failed with initial frozen solve. Retrying with flexible solve.");
+ * under `update_specs`, an installed python first keeps its minor version unless the request
+ * conflicts with that (conda's Solver._add_specs business rule: python is never moved to another
+ * minor version unless asked to).
+ */
+function attempts(req: SolveRequest, specs: SolverSpec[], parse: (s: string) => SolverSpec): Attempt[] {
   const mode = req.updateModifier ?? "update_specs";
-  if (mode === "freeze_installed" && req.installed?.length) {
+  const installed = req.installed ?? [];
+  const plan: Attempt[] = [];
+  if (mode === "freeze_installed" && installed.length) plan.push({ mode, soft: [] });
+  const flexible: UpdateModifier = mode === "freeze_installed" ? "update_specs" : mode;
+  const python = installed.find((r) => r.name === "python");
+  if (flexible === "update_specs" && python && !specs.some((s) => s.name === "python")) {
+    const mm = python.version.split(".").slice(0, 2).join(".");
     try {
-      return once(specs, parse, "freeze_installed");
-    } catch (e) {
-      if (e instanceof SolveAbortedError) throw e;
-      // conda retries without freezing when the frozen environment cannot take the request
+      plan.push({ mode: flexible, soft: [parse(`python ${mm}.*`)] });
+    } catch {
+      // an unparsable installed version: no pin
     }
-    return once(specs, parse, "update_specs");
   }
-  return once(specs, parse, mode);
+  plan.push({ mode: flexible, soft: [] });
+  return plan;
 }
 
 function searchOptions(req: SolveRequest) {
@@ -146,8 +161,9 @@ function prepare(
   req: SolveRequest,
   specs: SolverSpec[],
   parse: (s: string) => SolverSpec,
-  mode: UpdateModifier,
+  attempt: Attempt,
 ): Prepared {
+  const mode = attempt.mode;
   const installed = req.installed ?? [];
   const requested = new Set(specs.map((s) => s.name));
   const favored = new Map<string, PackageRecord>();
@@ -174,6 +190,7 @@ function prepare(
   if (missing.length) throw new PackagesNotFoundError(missing.map(String), req.channels);
   for (const s of specs) problem.request(s);
   for (const s of extraSpecs) problem.request(s);
+  for (const s of attempt.soft) problem.request(s);
   return { problem, favored };
 }
 
