@@ -340,6 +340,21 @@ describe("RepodataGateway over HTTP", () => {
         subdirs: ["linux-64", "noarch"],
       });
       assert.equal(seen.length, 0);
+      // HTTP_PROXY from the environment (in a separate process, to leave this one's env alone)
+      seen.length = 0;
+      const here = fileURLToPath(import.meta.url);
+      const fromSource = here.endsWith(".ts");
+      const runner = join(dirname(here), `gateway-load-runner.${fromSource ? "ts" : "js"}`);
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [...(fromSource ? ["--import", "tsx"] : []), runner, join(cacheDir, "p4"), `${server.url}/px`],
+          { env: { ...process.env, HTTP_PROXY: proxyUrl, NO_PROXY: "", no_proxy: "" } },
+          (err, stdout, stderr) => (err ? reject(new Error(stderr || String(err))) : resolve(stdout)),
+        ),
+      );
+      assert.equal(JSON.parse(out).length, 3);
+      assert.ok(seen.length > 0, "HTTP_PROXY was honoured");
     } finally {
       proxy.closeAllConnections();
       await new Promise((r) => proxy.close(r));
