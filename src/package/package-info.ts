@@ -58,6 +58,9 @@ function json(archive: string, entry: string, buf: Buffer | undefined): Json | u
  * reason for splitting); a `.tar.bz2` has to be decompressed in full, keeping only `info/` entries.
  */
 export async function readPackageInfo(archivePath: string): Promise<PackageInfo> {
+  const st = await stat(archivePath).catch((e: NodeJS.ErrnoException) => {
+    throw new CorruptArchiveError(archivePath, `cannot read it (${e.code ?? e.message})`, { cause: e });
+  });
   const raw = new Map<string, Buffer>();
   let total = 0;
   const collect = async (
@@ -87,7 +90,7 @@ export async function readPackageInfo(archivePath: string): Promise<PackageInfo>
     }
   } else if (kind === "tar.bz2") {
     // The whole payload is decoded to find info/; bound it like extraction so a bomb cannot run away.
-    const limit = defaultLimits((await stat(archivePath)).size).maxUnpackedBytes;
+    const limit = defaultLimits(st.size).maxUnpackedBytes;
     await walkTar(archivePath, "tar.bz2 payload", bzip2Decode(archivePath, limit), collect);
   } else {
     throw new CorruptArchiveError(archivePath, "unknown archive type (expected .conda or .tar.bz2)");
