@@ -38,8 +38,9 @@ export function addOutputOptions(cmd: Command): Command {
 }
 
 export function addPrefixOptions(cmd: Command): Command {
+  // conda puts -n and -p in one mutually exclusive group: giving both is a usage error.
   return cmd
-    .option("-n, --name <name>", "name of the environment")
+    .addOption(new Option("-n, --name <name>", "name of the environment").conflicts("prefix"))
     .option("-p, --prefix <path>", "full path to the environment");
 }
 

@@ -173,6 +173,11 @@ describe("wrong input through the CLI", () => {
       exception: "ArgumentError",
     });
     assertCleanError(await sb.run(["no-such-command"]), { code: 2 });
+    // -n and -p together: conda's mutually exclusive group
+    assertCleanError(await sb.run(["install", "-n", "x", "-p", env, ...chan(), "libgreet=1.0"]), {
+      code: 2,
+      message: /cannot be used with/,
+    });
     unchanged("unknown flag");
   });
 
