@@ -115,4 +115,56 @@ describe("conda's test_solve.py cases with installed packages and pins", () => {
       ]),
     );
   });
+
+  it("test_solve_2: strict priority across channel-2 > channel-4", () => {
+    const agg = LocalIndex.shared(["conda-index2", "conda-index4"]);
+    const rs = solve({ specs: ["numpy"], index: agg, virtualPackages: vp }).records;
+    assert.deepEqual(
+      dists(rs),
+      sorted([
+        "mkl-2017.0.3-0",
+        "openssl-1.0.2l-0",
+        "readline-6.2-2",
+        "sqlite-3.13.0-0",
+        "tk-8.5.18-0",
+        "xz-5.2.3-0",
+        "zlib-1.2.11-0",
+        "python-3.6.2-0",
+        "numpy-1.13.1-py36_0",
+      ]),
+    );
+    assert.ok(rs.every((r) => r.channel === "conda-index2"));
+  });
+
+  it("test_update_all_1: history specs keep python 2.6 even with update_all", () => {
+    const history = ["numpy=1.5", "python=2.6", "system[version=*,build_number=0]"];
+    const s1 = solve({ specs: history, index, virtualPackages: vp }).records;
+    const base = ["openssl-1.0.1c-0", "readline-6.2-0", "sqlite-3.7.13-0", "tk-8.5.13-0", "zlib-1.2.7-0"];
+    assert.deepEqual(dists(s1), sorted([...base, "system-5.8-0", "python-2.6.8-6", "numpy-1.5.1-py26_4"]));
+    const added = [
+      "llvm-3.2-0",
+      "python-2.6.8-6",
+      "llvmpy-0.10.2-py26_0",
+      "nose-1.3.0-py26_0",
+      "numpy-1.7.1-py26_0",
+      "numba-0.6.0-np17py26_0",
+    ];
+    const s2 = solve({
+      specs: ["numba=0.6", "numpy"],
+      index,
+      virtualPackages: vp,
+      installed: s1,
+      history,
+    }).records;
+    assert.deepEqual(dists(s2), sorted([...base, "system-5.8-0", ...added]));
+    const s3 = solve({
+      specs: ["numba=0.6"],
+      index,
+      virtualPackages: vp,
+      installed: s1,
+      history,
+      updateModifier: "update_all",
+    }).records;
+    assert.deepEqual(dists(s3), sorted([...base, "system-5.8-1", ...added]));
+  });
 });

@@ -20,6 +20,11 @@ export interface SolveRequest {
   index: RecordIndex;
   virtualPackages?: PackageRecord[];
   installed?: PackageRecord[];
+  /**
+   * Specs the user asked for in earlier commands (conda-meta/history). They still have to hold,
+   * as conda keeps them in its spec map; a spec of `specs` for the same name replaces them.
+   */
+  history?: (string | SolverSpec)[];
   /** `conda-meta/pinned` specs: a pinned name, if present, must match. */
   pinned?: (string | SolverSpec)[];
   channelPriority?: ChannelPriority;
@@ -78,10 +83,25 @@ function nameSpec(name: string): SolverSpec {
  * `UnsatisfiableError` with an explanation tree when no environment exists, and
  * `SolveAbortedError` when the budget runs out or `signal` aborts.
  */
+/** The request's specs followed by the history specs whose names it does not mention. */
+function requestSpecs(req: SolveRequest, parse: (s: string) => SolverSpec): SolverSpec[] {
+  const specs = req.specs.map((s) => toSpec(s, parse));
+  const names = new Set(specs.map((s) => s.name));
+  for (const h of req.history ?? []) {
+    // update_all relaxes earlier requests to their names (conda rebuilds its spec map from names)
+    const s = req.updateModifier === "update_all" ? nameSpec(toSpec(h, parse).name) : toSpec(h, parse);
+    if (!names.has(s.name)) {
+      names.add(s.name);
+      specs.push(s);
+    }
+  }
+  return specs;
+}
+
 export function solve(req: SolveRequest): SolveResult {
   const parse = req.parseSpec ?? parseSolverSpec;
-  const specs = req.specs.map((s) => toSpec(s, parse));
-  const plan = attempts(req, specs, parse);
+  const specs = requestSpecs(req, parse);
+  const plan = attempts(req, parse);
   for (let i = 0; ; i++) {
     try {
       const prep = prepare(req, specs, parse, plan[i]);
@@ -99,8 +119,8 @@ export function solve(req: SolveRequest): SolveResult {
  */
 export async function solveAsync(req: SolveRequest): Promise<SolveResult> {
   const parse = req.parseSpec ?? parseSolverSpec;
-  const specs = req.specs.map((s) => toSpec(s, parse));
-  const plan = attempts(req, specs, parse);
+  const specs = requestSpecs(req, parse);
+  const plan = attempts(req, parse);
   for (let i = 0; ; i++) {
     try {
       const prep = prepare(req, specs, parse, plan[i]);
@@ -120,18 +140,20 @@ interface Attempt {
 /**
  * The solves conda tries, in order: with `freeze_installed`, the frozen environment first and then
  * a flexible one (conda's "failed with initial frozen solve. Retrying with flexible solve.");
- * under `update_specs`, an installed python first keeps its minor version unless the request
- * conflicts with that (conda's Solver._add_specs business rule: python is never moved to another
- * minor version unless asked to).
+ * an installed python first keeps its minor version unless python is among the requested specs or
+ * the request conflicts with that (conda's Solver._add_specs business rule: python is never moved
+ * to another minor version unless asked to, even under update_all).
  */
-function attempts(req: SolveRequest, specs: SolverSpec[], parse: (s: string) => SolverSpec): Attempt[] {
+function attempts(req: SolveRequest, parse: (s: string) => SolverSpec): Attempt[] {
   const mode = req.updateModifier ?? "update_specs";
   const installed = req.installed ?? [];
   const plan: Attempt[] = [];
   if (mode === "freeze_installed" && installed.length) plan.push({ mode, soft: [] });
   const flexible: UpdateModifier = mode === "freeze_installed" ? "update_specs" : mode;
   const python = installed.find((r) => r.name === "python");
-  if (flexible === "update_specs" && python && !specs.some((s) => s.name === "python")) {
+  // (conda keeps the python minor version even under update_all: its test_update_all_1)
+  const explicit = req.specs.map((x) => (typeof x === "string" ? parse(x) : x));
+  if (python && !explicit.some((x) => x.name === "python")) {
     const mm = python.version.split(".").slice(0, 2).join(".");
     try {
       plan.push({ mode: flexible, soft: [parse(`python ${mm}.*`)] });
