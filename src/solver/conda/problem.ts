@@ -71,6 +71,8 @@ export class CondaProblem {
   private readonly rawCache = new Map<string, PackageRecord[]>();
   private readonly virtualByName = new Map<string, PackageRecord[]>();
   private readonly rankOf: (r: PackageRecord) => number;
+  private readonly extraSet: Set<PackageRecord>;
+  private readonly extraByName = new Map<string, PackageRecord[]>();
   /** The records finally chosen (after optimisation), for `explainChoices`. */
   finalRecords: PackageRecord[] | undefined;
 
@@ -86,6 +88,12 @@ export class CondaProblem {
       const list = this.virtualByName.get(v.name) ?? [];
       list.push(v);
       this.virtualByName.set(v.name, list);
+    }
+    this.extraSet = new Set(opts.extraRecords ?? []);
+    for (const r of this.extraSet) {
+      const list = this.extraByName.get(r.name) ?? [];
+      list.push(r);
+      this.extraByName.set(r.name, list);
     }
     const idx = opts.index;
     this.rankOf = idx.channelRank ? (r) => idx.channelRank!(r) : () => 0;
@@ -113,7 +121,7 @@ export class CondaProblem {
     if (name.startsWith("__")) list = this.virtualByName.get(name) ?? [];
     else {
       list = this.opts.index.get(name);
-      const extra = this.opts.extraRecords?.filter((r) => r.name === name) ?? [];
+      const extra = this.extraByName.get(name) ?? [];
       if (extra.length) {
         const have = new Set(list.map((r) => r.distName));
         list = [...list, ...extra.filter((r) => !have.has(r.distName))];
@@ -137,7 +145,7 @@ export class CondaProblem {
       for (const r of all) best = Math.min(best, this.rankOf(r));
       const favored = this.opts.favored?.get(name);
       records = all.filter((r) => {
-        if (this.rankOf(r) === best || r === favored || this.opts.extraRecords?.includes(r)) return true;
+        if (this.rankOf(r) === best || r === favored || this.extraSet.has(r)) return true;
         excluded.push({
           record: r,
           reason: "a higher-priority channel has this package (strict channel priority)",
