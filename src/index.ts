@@ -80,7 +80,6 @@ export {
   DownloadError,
   UnsafeArchiveError,
 } from "./package/errors.js";
-export { type ArchiveKind, archiveKind, stripArchiveExtension } from "./package/archive-name.js";
 export { type ExtractOptions, type ExtractResult, extractPackage } from "./package/extract.js";
 export { type FileDigest, hashFile } from "./package/hash.js";
 export { type PackageInfo, readPackageInfo } from "./package/package-info.js";

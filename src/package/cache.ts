@@ -3,7 +3,7 @@ import { appendFile, lstat, readFile, rename, rm, writeFile } from "node:fs/prom
 import { dirname, join } from "node:path";
 import { TaipanError } from "../conda/errors.js";
 import type { PackageRecord } from "../conda/package-record.js";
-import { stripArchiveExtension } from "./archive-name.js";
+import { splitArchiveExtension } from "../conda/archive-name.js";
 import { withArtifactLock } from "./artifact-lock.js";
 import { ChecksumMismatchError, CorruptArchiveError } from "./errors.js";
 import { extractPackage } from "./extract.js";
@@ -81,7 +81,7 @@ export class PackageCache {
 
   /** The extracted directory for a record if a valid one exists in any cache dir, else undefined. */
   async lookup(record: PackageRecord, validate: "quick" | "full" = "quick"): Promise<string | undefined> {
-    const stem = stripArchiveExtension(record.fn);
+    const [stem] = splitArchiveExtension(record.fn);
     for (const d of this.dirs) {
       const dir = join(d, stem);
       if (await this.isValidExtracted(dir, record, validate)) return dir;
@@ -137,7 +137,7 @@ export class PackageCache {
       return hit;
     }
     const dir = await this.writableDir();
-    const stem = stripArchiveExtension(record.fn);
+    const [stem] = splitArchiveExtension(record.fn);
     const archive = join(dir, record.fn);
     const extracted = join(dir, stem);
     return withArtifactLock(archive, async () => {

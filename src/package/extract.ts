@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { archiveKind } from "./archive-name.js";
+import { splitArchiveExtension } from "../conda/archive-name.js";
 import { bzip2Decode } from "./bzip2-decode.js";
 import { openCondaZip } from "./conda-zip.js";
 import { ChecksumMismatchError, CorruptArchiveError } from "./errors.js";
@@ -30,12 +30,12 @@ export interface ExtractResult {
 
 /** Streams every part of an archive into a SafeTarWriter. */
 async function writeArchive(archive: string, writer: SafeTarWriter, limit: number): Promise<void> {
-  const kind = archiveKind(archive);
-  if (kind === "tar.bz2") {
+  const [, ext] = splitArchiveExtension(archive);
+  if (ext === ".tar.bz2") {
     await walkTar(archive, "tar.bz2 payload", bzip2Decode(archive, limit), (h, body) => writer.add(h, body));
     return;
   }
-  if (kind !== "conda")
+  if (ext !== ".conda")
     throw new CorruptArchiveError(archive, "unknown archive type (expected .conda or .tar.bz2)");
   const cz = await openCondaZip(archive);
   try {

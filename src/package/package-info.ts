@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { archiveKind } from "./archive-name.js";
+import { splitArchiveExtension } from "../conda/archive-name.js";
 import { bzip2Decode } from "./bzip2-decode.js";
 import { openCondaZip } from "./conda-zip.js";
 import { CorruptArchiveError, UnsafeArchiveError } from "./errors.js";
@@ -79,8 +79,8 @@ export async function readPackageInfo(archivePath: string): Promise<PackageInfo>
     if (raw.has(rel)) throw new UnsafeArchiveError(archivePath, header.name, "is a duplicate entry");
     raw.set(rel, Buffer.concat(chunks));
   };
-  const kind = archiveKind(archivePath);
-  if (kind === "conda") {
+  const [, ext] = splitArchiveExtension(archivePath);
+  if (ext === ".conda") {
     const cz = await openCondaZip(archivePath);
     try {
       const stream = await cz.open(cz.info);
@@ -88,7 +88,7 @@ export async function readPackageInfo(archivePath: string): Promise<PackageInfo>
     } finally {
       cz.close();
     }
-  } else if (kind === "tar.bz2") {
+  } else if (ext === ".tar.bz2") {
     // The whole payload is decoded to find info/; bound it like extraction so a bomb cannot run away.
     const limit = defaultLimits(st.size).maxUnpackedBytes;
     await walkTar(archivePath, "tar.bz2 payload", bzip2Decode(archivePath, limit), collect);

@@ -9,7 +9,7 @@ import { listEnvironments } from "../../env/environments.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import { readJournal } from "../../install/journal.js";
 import { LockTimeoutError, withArtifactLock } from "../../package/artifact-lock.js";
-import { stripArchiveExtension } from "../../package/archive-name.js";
+import { splitArchiveExtension } from "../../conda/archive-name.js";
 import { addOutputOptions, commandContext, type GlobalOpts } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { UserDeclinedError } from "../environment-change.js";
@@ -225,7 +225,7 @@ export async function removeTarball(pkgsDir: string, fn: string): Promise<boolea
  * was skipped.
  */
 export async function removePackage(pkgsDir: string, name: string): Promise<boolean> {
-  const stem = stripArchiveExtension(name);
+  const [stem] = splitArchiveExtension(name);
   const path = join(pkgsDir, name);
   try {
     return await underLocks([join(pkgsDir, `${stem}.conda`), join(pkgsDir, `${stem}.tar.bz2`)], async () => {

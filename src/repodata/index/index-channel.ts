@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compress } from "@mongodb-js/zstd";
 import { TaipanError } from "../../conda/errors.js";
-import { archiveKind } from "../../package/archive-name.js";
+import { splitArchiveExtension } from "../../conda/archive-name.js";
 import { buildChannelData } from "./channeldata.js";
 import { loadIndexCache, saveIndexCache } from "./index-cache.js";
 import { sortedJsonText } from "./json-text.js";
@@ -78,7 +78,7 @@ async function indexSubdir(
   const dir = join(root, subdir);
   await mkdir(dir, { recursive: true });
   const files = (await readdir(dir, { withFileTypes: true }))
-    .filter((d) => d.isFile() && archiveKind(d.name) !== undefined)
+    .filter((d) => d.isFile() && splitArchiveExtension(d.name)[1] !== undefined)
     .map((d) => d.name)
     .sort();
   const cache = opts.force ? new Map<string, IndexedPackage>() : await loadIndexCache(dir);
@@ -131,7 +131,7 @@ async function writeSubdirFiles(
   const runExports: Record<string, Record<string, unknown>> = {};
   const runExportsConda: Record<string, Record<string, unknown>> = {};
   for (const [fn, e] of entries) {
-    const conda = archiveKind(fn) === "conda";
+    const conda = splitArchiveExtension(fn)[1] === ".conda";
     (conda ? packagesConda : packages)[fn] = e.record;
     (conda ? runExportsConda : runExports)[fn] = { run_exports: e.runExports ?? {} };
   }
