@@ -4,7 +4,7 @@ import lockfile from "proper-lockfile";
 import { TaipanError } from "../conda/errors.js";
 
 /** A holder that stopped refreshing its lock this long ago (it died) is taken over. */
-const STALE_MS = 30_000;
+const STALE_MS = 10_000;
 
 export class PrefixBusyError extends TaipanError {
   constructor(prefix: string, cause: unknown) {

@@ -340,6 +340,37 @@ describe("taipan end to end over HTTP", () => {
     assert.match((await cli("doctor", "-p", prefix)).stdout, /No problems found\./);
   });
 
+  test("after a SIGKILL in the middle of an install, doctor finishes the transaction", async () => {
+    const prefix = sb.path("envs", "killed");
+    await cli("create", "-y", "-q", "-p", prefix, ...chan(), "hello");
+    // the install passes 16 fault points; pause at the 8th (mid-link) and kill it there
+    const r = await sb.run(
+      ["install", "-y", "-q", "-p", prefix, ...chan(), "small-executable", "greet-activate"],
+      {
+        env: { TAIPAN_FAULT_PAUSE_AT: "8" },
+        killWhen: /TAIPAN_FAULT_PAUSED 8/,
+      },
+    );
+    assert.equal(r.signal, "SIGKILL", `the install was killed mid-way: ${r.stderr}`);
+    assert.ok(
+      existsSync(join(prefix, "conda-meta", ".taipan-transaction.json")),
+      "the journal survives the kill",
+    );
+    const d = await cli("doctor", "-p", prefix);
+    assert.match(d.stdout, /An interrupted transaction was found and rolled (forward|back)\./);
+    assert.match(d.stdout, /No problems found\./);
+    assert.ok(!existsSync(join(prefix, "conda-meta", ".taipan-transaction.json")));
+    const names = condaMetaNames(prefix);
+    const added = ["greet-activate-1.0-0.json", "small-executable-1.0-0.json"].filter((n) =>
+      names.includes(n),
+    );
+    assert.ok(added.length === 0 || added.length === 2, `all or nothing: ${names}`);
+    assert.match(
+      (await cli("doctor", "-p", prefix)).stdout,
+      /^Checked \d+ packages[^\n]*\nNo problems found\.$/m,
+    );
+  });
+
   test("list reads environments conda made (../shared/data conda-meta directories)", async () => {
     const root = sharedData("conda-meta", "conda-env-metadata");
     for (const name of readdirSync(root).sort()) {

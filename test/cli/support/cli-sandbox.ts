@@ -36,6 +36,8 @@ export interface RunOptions {
   input?: string;
   /** Close our end of the child's stdout at once, as `taipan ... | head -0` would. */
   closeStdout?: boolean;
+  /** SIGKILL the child as soon as its stderr matches (e.g. a TAIPAN_FAULT_PAUSED announcement). */
+  killWhen?: RegExp;
 }
 
 export class Sandbox {
@@ -94,6 +96,7 @@ export class Sandbox {
       });
       child.stderr.setEncoding("utf8").on("data", (d: string) => {
         stderr += d;
+        if (opts.killWhen?.test(stderr)) child.kill("SIGKILL");
       });
       if (opts.closeStdout) child.stdout.destroy();
       child.on("error", reject);
