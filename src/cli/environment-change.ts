@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline/promises";
 import pc from "picocolors";
+import { MatchSpec } from "../conda/match-spec.js";
 import type { PackageRecord } from "../conda/package-record.js";
 import { PackageCache } from "../package/cache.js";
 import { applyEnvironment, planEnvironment } from "../ops/apply-environment.js";
@@ -16,6 +17,7 @@ export interface ChangeOpts extends GlobalOpts {
   allowScripts?: boolean;
   explain?: boolean;
   all?: boolean;
+  forceReinstall?: boolean;
 }
 
 /** The user said no at the confirmation prompt (conda's CondaSystemExit, exit status 1). */
@@ -124,7 +126,9 @@ async function changeEnvironment(
                 ),
               ),
           });
-    const plan = planEnvironment(solved);
+    // --force-reinstall relinks the requested packages even when the same build is installed.
+    const force = opts.forceReinstall ? new Set(solved.updateSpecs.map((s) => MatchSpec.parse(s).name)) : undefined;
+    const plan = planEnvironment(solved, force);
     const empty = plan.link.length === 0 && plan.unlink.length === 0;
     if (opts.dryRun) {
       if (mode.json) {

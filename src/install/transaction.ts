@@ -137,9 +137,16 @@ function pythonMinor(r: PackageRecord | undefined): string | undefined {
  * Diffs a prefix's installed records against the complete target set: missing names are linked,
  * names not in the target are unlinked, a different build of a name is unlink + link, identical
  * records are left alone. noarch python packages are relinked when python's site-packages moves
- * (a new minor version), as conda does. An interrupted earlier transaction is recovered first.
+ * (a new minor version), as conda does, and so are the names in `forceReinstall`
+ * (`install --force-reinstall`, the repair `doctor` suggests). An interrupted earlier transaction
+ * is recovered first.
  */
-export function planTransaction(prefix: string, targets: TargetPackage[]): TransactionPlan {
+export function planTransaction(
+  prefix: string,
+  targets: TargetPackage[],
+  options: { forceReinstall?: ReadonlySet<string> } = {},
+): TransactionPlan {
+  const force = options.forceReinstall ?? new Set<string>();
   recoverPrefix(prefix);
   const installed = readPrefixRecords(prefix);
   const targetByName = new Map(targets.map((t) => [t.record.name, t]));
@@ -153,7 +160,7 @@ export function planTransaction(prefix: string, targets: TargetPackage[]): Trans
   for (const pr of installed) {
     const t = targetByName.get(pr.record.name);
     const relinkNoarch = pythonMoved && pr.record.noarch === "python";
-    if (t && sameBuild(pr, t.record) && !relinkNoarch) {
+    if (t && sameBuild(pr, t.record) && !relinkNoarch && !force.has(pr.record.name)) {
       unchanged.push(pr);
       keepNames.add(pr.record.name);
     } else unlink.push(pr);

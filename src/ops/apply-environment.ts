@@ -25,7 +25,7 @@ export interface ApplyOptions {
 }
 
 /** The transaction a solved request needs, before any package is fetched. */
-export function planEnvironment(solved: SolvedEnvironment): TransactionPlan {
+export function planEnvironment(solved: SolvedEnvironment, forceReinstall?: ReadonlySet<string>): TransactionPlan {
   const requested = new Map(solved.requestedSpecs.map((s) => [specName(s) ?? s, s]));
   const targets: TargetPackage[] = solved.records.map((record) => ({
     record,
@@ -33,7 +33,7 @@ export function planEnvironment(solved: SolvedEnvironment): TransactionPlan {
     extractedDir: "",
     requestedSpec: requested.get(record.name),
   }));
-  return planTransaction(solved.prefix, targets);
+  return planTransaction(solved.prefix, targets, { forceReinstall });
 }
 
 /**
