@@ -28,7 +28,7 @@ export function register(program: Command): void {
       lines.push(
         report.ok
           ? "No problems found."
-          : `${report.problems.length} problem(s). Reinstall the affected packages with \`taipan install --force-reinstall\`, or recreate the environment.`,
+          : `${report.problems.length} problem(s). Repair them with \`taipan install --force-reinstall PACKAGE...\` on this environment, or recreate it.`,
       );
       process.stdout.write(`${lines.join("\n")}\n`);
     }

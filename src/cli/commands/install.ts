@@ -35,7 +35,8 @@ export function register(program: Command): void {
     .option(
       "--revision <n>",
       "restore the environment to revision N of its history (see `taipan list --revisions`)",
-    );
+    )
+    .option("--force-reinstall", "link the packages again even if the same build is installed (repairs damaged files)");
   addChangeOptions(cmd);
   cmd.action(async (specs: string[], opts: InstallOpts) => {
     const ctx = commandContext(opts);
