@@ -163,6 +163,13 @@ describe("wrong input through the CLI", () => {
     unchanged("bad spec");
   });
 
+  test("bad regular expression for list", async () => {
+    assertCleanError(await sb.run(["list", "-p", env, "["]), {
+      code: 1,
+      message: /invalid regular expression '\['/,
+    });
+  });
+
   test("unknown flag is a usage error (exit 2)", async () => {
     assertCleanError(await sb.run(["install", "--no-such-flag", "-p", env, "hello"]), {
       code: 2,

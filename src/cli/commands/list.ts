@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { TaipanError } from "../../conda/errors.js";
 import { currentSubdir } from "../../conda/platform.js";
 import { formatExplicitFile, sortForExplicit } from "../../env/explicit-file.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
@@ -34,7 +35,15 @@ export function register(program: Command): void {
     if (opts.revisions) return listRevisions(prefix, opts.json === true);
     let records = readPrefixRecords(prefix).map((pr) => pr.record);
     if (regex) {
-      const re = new RegExp(opts.fullName ? `^(?:${regex})$` : regex);
+      let re: RegExp;
+      try {
+        re = new RegExp(opts.fullName ? `^(?:${regex})$` : regex);
+      } catch (e) {
+        throw new TaipanError("BAD_REGEX", `invalid regular expression '${regex}': ${(e as Error).message}`, {
+          hint: "Give a package name or a regular expression such as '^lib' (quote it for the shell).",
+          exceptionName: "CondaValueError",
+        });
+      }
       records = records.filter((r) => re.test(r.name));
     }
     records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
