@@ -94,9 +94,9 @@ export {
   DEFAULT_CUSTOM_CHANNELS,
   defaultChannelConfig,
   pathToChannelUrl,
-  redactUrl,
   UNKNOWN_CHANNEL,
 } from "./conda/channel.js";
+export { redactUrl, stripUrlCredentials } from "./conda/url-credentials.js";
 export {
   OfflineCacheMissError,
   RepodataFetchError,

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { TaipanError } from "./errors.js";
 import { currentSubdir, KNOWN_SUBDIRS } from "./platform.js";
+import { redactUrl } from "./url-credentials.js";
 
 /** conda's `DEFAULT_CHANNEL_ALIAS` (conda/base/constants.py). */
 export const DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org";
@@ -236,20 +237,6 @@ export function pathToChannelUrl(path: string): string {
   if (p === "~" || p.startsWith("~/") || p.startsWith("~\\")) p = homedir() + p.slice(1);
   const abs = isAbsolute(p) ? resolve(p) : resolve(process.cwd(), p);
   return pathToFileURL(abs).href.replace(/\/+$/, "");
-}
-
-/**
- * Hides secrets in a URL for display: an anaconda.org token becomes `/t/<TOKEN>` (conda's
- * `mask_anaconda_token`) and a basic-auth password becomes `<PASSWORD>` (the user name is kept so a
- * user can tell which credentials were used).
- */
-export function redactUrl(url: string): string {
-  let out = url.replace(/\/t\/[a-zA-Z0-9-]+/, "/t/<TOKEN>");
-  out = out.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_m, scheme: string, auth: string) => {
-    const colon = auth.indexOf(":");
-    return colon < 0 ? `${scheme}${auth}@` : `${scheme}${auth.slice(0, colon)}:<PASSWORD>@`;
-  });
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

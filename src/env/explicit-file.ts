@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { stripUrlCredentials } from "../conda/url-credentials.js";
 import { ExplicitFileError } from "./errors.js";
 
 /** conda's marker line (CEP 23): everything after it is one package URL per line. */
@@ -155,16 +156,11 @@ export function formatExplicitFile(
       lines.push(`# no URL for: ${r.fn ?? "<unknown>"}`);
       continue;
     }
-    const url = removeCredentials(r.url);
+    const url = stripUrlCredentials(r.url);
     const hash = options.hash ? r[options.hash] : undefined;
     lines.push(hash ? `${url}#${hash}` : url);
   }
   return `${lines.join("\n")}\n`;
-}
-
-/** conda strips `user:pass@` and `/t/<token>` from exported URLs so a file can be shared. */
-export function removeCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1").replace(/\/t\/[^/]+(?=\/)/, "");
 }
 
 /**

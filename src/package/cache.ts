@@ -10,7 +10,7 @@ import { extractPackage } from "./extract.js";
 import { fetchArchive } from "./fetch-archive.js";
 import { type FileDigest, hashFile } from "./hash.js";
 import { isWritableDir, pkgsDirsFrom } from "./pkgs-dirs.js";
-import { stripUrlCredentials } from "./redact-url.js";
+import { stripUrlCredentials } from "../conda/url-credentials.js";
 import { hashTreeAgainstPaths, quickCheckAgainstPaths } from "./verify-extracted.js";
 
 export type CachePhase = "cached" | "download" | "extract" | "done";

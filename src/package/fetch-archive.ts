@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type Dispatcher, EnvHttpProxyAgent, interceptors, request } from "undici";
 import { DownloadError } from "./errors.js";
 import { checkDigest, type ExpectedDigest, type FileDigest } from "./hash.js";
-import { redactUrl } from "./redact-url.js";
+import { redactUrl } from "../conda/url-credentials.js";
 
 export interface ArchiveFetchOptions extends ExpectedDigest {
   /** Expected size in bytes (repodata `size`); a different length is refused. */

@@ -9,10 +9,10 @@ import {
   DEFAULT_CHANNELS_WIN,
   defaultChannelConfig,
   prioritizeChannels,
-  redactUrl,
   splitAnacondaToken,
 } from "../../src/conda/channel.js";
 import { TaipanError } from "../../src/conda/errors.js";
+import { redactUrl } from "../../src/conda/url-credentials.js";
 
 const SUBDIRS = ["linux-64", "noarch"] as const;
 const unix = defaultChannelConfig("linux");

@@ -8,9 +8,9 @@ import {
   parseExplicitFile,
   parseExplicitLine,
   readExplicitFile,
-  removeCredentials,
   sortForExplicit,
 } from "../../src/env/explicit-file.js";
+import { stripUrlCredentials as removeCredentials } from "../../src/conda/url-credentials.js";
 import { sharedData } from "../support/paths.js";
 
 const DIR = sharedData("lockfiles", "rattler", "explicit-envs");
