@@ -13,6 +13,8 @@ export interface PlanGroups {
   downgrade: [PrefixRecord, PackageRecord][];
   /** Same version, different build or channel. */
   change: [PrefixRecord, PackageRecord][];
+  /** The same build linked again (`--force-reinstall`). */
+  reinstall: PackageRecord[];
   remove: PrefixRecord[];
 }
 
@@ -22,7 +24,7 @@ function byName<T>(items: T[], name: (t: T) => string): T[] {
 
 export function groupPlan(plan: TransactionPlan): PlanGroups {
   const linkByName = new Map(plan.link.map((t) => [t.record.name, t.record]));
-  const g: PlanGroups = { install: [], update: [], downgrade: [], change: [], remove: [] };
+  const g: PlanGroups = { install: [], update: [], downgrade: [], change: [], reinstall: [], remove: [] };
   const replaced = new Set<string>();
   for (const old of plan.unlink) {
     const neu = linkByName.get(old.record.name);
@@ -31,6 +33,10 @@ export function groupPlan(plan: TransactionPlan): PlanGroups {
       continue;
     }
     replaced.add(neu.name);
+    if (neu.distName === old.record.distName && (neu.channel ?? "") === (old.record.channel ?? "")) {
+      g.reinstall.push(neu);
+      continue;
+    }
     const c = Version.parse(neu.version).compare(Version.parse(old.record.version));
     const cmpBuild = c !== 0 ? c : Math.sign(neu.build_number - old.record.build_number);
     if (cmpBuild > 0) g.update.push([old, neu]);
@@ -39,6 +45,7 @@ export function groupPlan(plan: TransactionPlan): PlanGroups {
   }
   for (const t of plan.link) if (!replaced.has(t.record.name)) g.install.push(t.record);
   g.install = byName(g.install, (r) => r.name);
+  g.reinstall = byName(g.reinstall, (r) => r.name);
   g.remove = byName(g.remove, (p) => p.record.name);
   for (const k of ["update", "downgrade", "change"] as const) g[k] = byName(g[k], (p) => p[0].record.name);
   return g;
@@ -81,6 +88,10 @@ export function renderPlan(solved: SolvedEnvironment, plan: TransactionPlan): st
   section(
     "The following NEW packages will be INSTALLED:",
     g.install.map((r) => [r.name, source(r)]),
+  );
+  section(
+    "The following packages will be REINSTALLED:",
+    g.reinstall.map((r) => [r.name, source(r)]),
   );
   section(
     "The following packages will be REMOVED:",
