@@ -176,6 +176,7 @@ export {
   type MatchSpecFields,
   StringMatcher,
 } from "./conda/match-spec.js";
+export { matchSpecName } from "./conda/spec-name.js";
 export {
   environmentFileFromRecords,
   type ExportOptions,
