@@ -66,7 +66,6 @@ export {
   parseExplicitFile,
   parseExplicitLine,
   readExplicitFile,
-  sortForExplicit,
 } from "./env/explicit-file.js";
 export {
   BuildNumberSpec,
@@ -177,6 +176,11 @@ export {
   StringMatcher,
 } from "./conda/match-spec.js";
 export { matchSpecName } from "./conda/spec-name.js";
+export {
+  type DependencyNode,
+  type DependencyOrderOptions,
+  dependencyOrder,
+} from "./conda/dependency-order.js";
 export {
   environmentFileFromRecords,
   type ExportOptions,

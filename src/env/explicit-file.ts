@@ -162,29 +162,3 @@ export function formatExplicitFile(
   }
   return `${lines.join("\n")}\n`;
 }
-
-/**
- * Orders records so dependencies come before their dependents (ties by name), as conda's
- * `iter_records_sorted` does, so installing the file in order never links a package before its deps.
- */
-export function sortForExplicit<T extends { name: string; depends?: readonly string[] }>(
-  records: readonly T[],
-): T[] {
-  const byName = new Map(records.map((r) => [r.name, r]));
-  const out: T[] = [];
-  const state = new Map<string, "visiting" | "done">();
-  const visit = (r: T): void => {
-    const s = state.get(r.name);
-    if (s !== undefined) return; // done, or a cycle: conda breaks cycles too
-    state.set(r.name, "visiting");
-    const deps = (r.depends ?? []).map((d) => d.trim().split(/[\s=<>!~[]/)[0]!).sort();
-    for (const d of deps) {
-      const dep = byName.get(d);
-      if (dep) visit(dep);
-    }
-    state.set(r.name, "done");
-    out.push(r);
-  };
-  for (const r of [...records].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(r);
-  return out;
-}

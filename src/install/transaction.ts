@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { dependencyOrder } from "../conda/dependency-order.js";
 import { PackageRecord } from "../conda/package-record.js";
 import { VERSION } from "../taipan-version.js";
 import {
@@ -91,34 +92,9 @@ export interface RecoveryResult {
   journalId?: string;
 }
 
-function depName(spec: string): string {
-  return spec.trim().split(/[\s=<>!~[]/)[0];
-}
-
-/** Orders records so each comes after the records it depends on (cycles broken by name order). */
-function topoSort<T>(items: T[], rec: (t: T) => PackageRecord): T[] {
-  const byName = new Map(items.map((t) => [rec(t).name, t]));
-  const out: T[] = [];
-  const state = new Map<string, 1 | 2>();
-  const visit = (name: string) => {
-    if (state.get(name)) return;
-    state.set(name, 1);
-    const t = byName.get(name);
-    if (!t) return;
-    for (const d of rec(t).depends) {
-      const n = depName(d);
-      if (byName.has(n) && !state.get(n)) visit(n);
-    }
-    // python is linked before everything, so noarch python packages can be compiled against it
-    state.set(name, 2);
-    out.push(t);
-  };
-  const names = [...byName.keys()].sort((a, b) =>
-    a === "python" ? -1 : b === "python" ? 1 : a < b ? -1 : 1,
-  );
-  for (const n of names) visit(n);
-  return out;
-}
+// python is linked before everything else it does not need, so noarch python packages can be
+// compiled against it.
+const LINK_FIRST = ["python"];
 
 function sameBuild(installed: PrefixRecord, target: PackageRecord): boolean {
   const a = installed.record;
@@ -168,8 +144,8 @@ export function planTransaction(
   const link = targets.filter((t) => !keepNames.has(t.record.name));
   return {
     prefix,
-    unlink: topoSort(unlink, (p) => p.record).reverse(),
-    link: topoSort(link, (t) => t.record),
+    unlink: dependencyOrder(unlink, { recordOf: (p) => p.record, first: LINK_FIRST }).reverse(),
+    link: dependencyOrder(link, { recordOf: (t) => t.record, first: LINK_FIRST }),
     unchanged,
   };
 }
@@ -267,6 +243,14 @@ export function executeTransaction(plan: TransactionPlan, options: ExecuteOption
           hint: `The script's output ends with:\n${err.output.split("\n").slice(-15).join("\n")}`,
         },
       );
+    }
+    // Any other failure (a full disk, a permission error): undo the steps done so far, so the
+    // prefix is as it was. If the rollback fails too, the journal stays and the next command
+    // (or `taipan doctor`) recovers.
+    try {
+      rollBack(journal, readProgress(prefix));
+    } catch {
+      // keep the journal for recoverPrefix
     }
     throw err;
   }

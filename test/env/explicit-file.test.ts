@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { dependencyOrder as sortForExplicit } from "../../src/conda/dependency-order.js";
+import { stripUrlCredentials as removeCredentials } from "../../src/conda/url-credentials.js";
 import { ExplicitFileError } from "../../src/env/errors.js";
 import {
   formatExplicitFile,
@@ -8,9 +10,7 @@ import {
   parseExplicitFile,
   parseExplicitLine,
   readExplicitFile,
-  sortForExplicit,
 } from "../../src/env/explicit-file.js";
-import { stripUrlCredentials as removeCredentials } from "../../src/conda/url-credentials.js";
 import { sharedData } from "../support/paths.js";
 
 const DIR = sharedData("lockfiles", "rattler", "explicit-envs");

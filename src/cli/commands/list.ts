@@ -1,10 +1,17 @@
 import type { Command } from "commander";
+import { dependencyOrder } from "../../conda/dependency-order.js";
 import { TaipanError } from "../../conda/errors.js";
 import { currentSubdir } from "../../conda/platform.js";
-import { formatExplicitFile, sortForExplicit } from "../../env/explicit-file.js";
+import { formatExplicitFile } from "../../env/explicit-file.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import { historyRevisions, readHistory } from "../../install/history.js";
-import { addOutputOptions, addPrefixOptions, commandContext, type GlobalOpts, targetPrefix } from "../common-options.js";
+import {
+  addOutputOptions,
+  addPrefixOptions,
+  commandContext,
+  type GlobalOpts,
+  targetPrefix,
+} from "../common-options.js";
 import { printJson } from "../output.js";
 import { channelDisplayName, listJsonEntry } from "../record-display.js";
 
@@ -50,7 +57,7 @@ export function register(program: Command): void {
     if (opts.explicit) {
       const hash = opts.sha256 ? "sha256" : opts.md5 ? "md5" : undefined;
       const platform = records.find((r) => r.subdir !== "noarch")?.subdir ?? currentSubdir();
-      process.stdout.write(formatExplicitFile(sortForExplicit(records), platform, { hash }));
+      process.stdout.write(formatExplicitFile(dependencyOrder(records), platform, { hash }));
       return;
     }
     if (opts.json) {
