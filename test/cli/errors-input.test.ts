@@ -318,20 +318,12 @@ describe("wrong input through the CLI", () => {
       const j = await sb.run(["install", "-y", "-p", prefix, ...chan(), "zlib", "--json"]);
       assertJsonError(j, { code: 1, exception: "NoSpaceLeftError" });
       // the next command on the prefix must find it in its old state (or put it back)
-      // Known bug (reported): executeTransaction in src/install/transaction.ts rolls back only when
-      // a link script fails; after ENOSPC the journal stays, and recovery rolls forward into the
-      // full disk again, so the prefix keeps the half-linked package. Marked todo until fixed.
-      const todo =
-        "src/install/transaction.ts leaves a half-linked package after ENOSPC (no rollback on I/O errors)";
-      await t.test(
-        "doctor afterwards finds the old environment, with nothing half-installed",
-        { todo },
-        async () => {
-          const d = await sb.run(["doctor", "-p", prefix]);
-          assert.equal(d.code, 0, `doctor: ${d.stdout}${d.stderr}`);
-          assert.deepEqual(snapshotTree(prefix), old);
-        },
-      );
+      // executeTransaction rolls back on any I/O error, so the prefix is exactly as before.
+      await t.test("doctor afterwards finds the old environment, with nothing half-installed", async () => {
+        const d = await sb.run(["doctor", "-p", prefix]);
+        assert.equal(d.code, 0, `doctor: ${d.stdout}${d.stderr}`);
+        assert.deepEqual(snapshotTree(prefix), old);
+      });
     } finally {
       spawnSync("umount", [mnt]);
     }
