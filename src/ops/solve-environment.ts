@@ -3,15 +3,15 @@ import { join } from "node:path";
 import { MatchSpec } from "../conda/match-spec.js";
 import type { PackageRecord } from "../conda/package-record.js";
 import { currentSubdir } from "../conda/platform.js";
+import { matchSpecName } from "../conda/spec-name.js";
 import { detectVirtualPackages } from "../conda/virtual-packages.js";
 import type { ChannelPriority, LoadedConfig } from "../env/config.js";
 import { type PrefixRecord, readPrefixRecords } from "../install/conda-meta.js";
 import { recoverPrefix } from "../install/transaction.js";
 import type { RepodataIndex } from "../repodata/gateway.js";
-import { specName } from "../repodata/spec-name.js";
 import { type SolveResult, solve, type UpdateModifier } from "../solver/conda/solve.js";
 import type { SatStats } from "../solver/sat/cdcl.js";
-import { gatewayFor, resolveChannels } from "./channels.js";
+import { gatewayFor } from "./channels.js";
 import { mergeSpecs, requestedSpecsOf } from "./requested-specs.js";
 
 export type ChangeKind = "create" | "install" | "update" | "remove";
@@ -76,7 +76,7 @@ function dependentsOf(records: readonly PackageRecord[], names: Set<string>): Se
     grew = false;
     for (const r of records) {
       if (out.has(r.name)) continue;
-      if (r.depends.some((d) => out.has(specName(d) ?? ""))) {
+      if (r.depends.some((d) => out.has(matchSpecName(d) ?? ""))) {
         out.add(r.name);
         grew = true;
       }
@@ -104,7 +104,7 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
   let removeSpecs: string[] = [];
   let updateSpecs: string[] = req.specs;
   if (req.kind === "remove") {
-    const names = new Set(req.specs.map((s) => specName(s) ?? s));
+    const names = new Set(req.specs.map((s) => matchSpecName(s) ?? s));
     const gone = dependentsOf(installedRecords, names);
     const kept = installedRecords.filter((r) => !gone.has(r.name));
     requested = new Map([...previous].filter(([n]) => !gone.has(n)));
@@ -132,15 +132,14 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
   if (req.updateAll && !scratch) {
     // conda's UPDATE_ALL drops the constraints of earlier requests so everything can float; only
     // this command's specs and the pins (given to the solver separately) still bind.
-    const given = new Set(req.specs.map((s) => specName(s) ?? s));
+    const given = new Set(req.specs.map((s) => matchSpecName(s) ?? s));
     specs = [...requested].map(([name, spec]) => (given.has(name) ? spec : name));
   }
-  const channels = resolveChannels(req.channels, req.config);
   const gateway = gatewayFor(req.config, { offline: req.offline });
   let index: RepodataIndex;
   try {
     index = await gateway.load({
-      channels,
+      channels: req.channels,
       subdirs: [subdir, "noarch"],
       specs: [...specs, ...installedRecords.map((r) => r.name)],
     });
@@ -162,7 +161,7 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     updateModifier,
     signal: req.signal,
     onProgress: req.onSolveProgress,
-    channels: channels.map((c) => c.canonicalName),
+    channels: [...index.channels],
     // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
     parseSpec: (s) => MatchSpec.parse(s),
   });

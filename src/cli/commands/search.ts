@@ -1,10 +1,8 @@
-import { join } from "node:path";
 import type { Command } from "commander";
 import { MatchSpec } from "../../conda/match-spec.js";
 import type { PackageRecord } from "../../conda/package-record.js";
 import { currentSubdir } from "../../conda/platform.js";
-import { channelConfigOf } from "../../ops/channels.js";
-import { RepodataGateway } from "../../repodata/gateway.js";
+import { gatewayFor } from "../../ops/channels.js";
 import { searchIndex } from "../../repodata/search.js";
 import { PackagesNotFoundError } from "../../solver/errors.js";
 import {
@@ -75,13 +73,7 @@ export function register(program: Command): void {
     const specs = (specArgs.length ? specArgs : ["*"]).map((s) => MatchSpec.parse(s));
     const subdir = opts.platform ?? currentSubdir();
     const channels = effectiveChannels(opts, config);
-    const gateway = new RepodataGateway({
-      cacheDir: join(config.pkgs_dirs[0]!, "cache"),
-      offline: opts.offline ?? config.offline,
-      channelConfig: channelConfigOf(config),
-      sslVerify: config.ssl_verify,
-      proxyServers: config.proxy_servers,
-    });
+    const gateway = gatewayFor(config, { offline: opts.offline });
     try {
       info(mode, "Loading channels: ...");
       const index = await gateway.load({
