@@ -68,3 +68,10 @@ export class EnvironmentLocationNotFound extends TaipanError {
     });
   }
 }
+
+/** A value the command cannot work with (conda's CondaValueError, exit status 1). */
+export class CondaValueError extends TaipanError {
+  constructor(message: string, hint: string) {
+    super("VALUE", message, { hint, exceptionName: "CondaValueError" });
+  }
+}

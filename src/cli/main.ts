@@ -4,8 +4,10 @@ import { VERSION } from "../taipan-version.js";
 import { commandsFor, type Register } from "./commands/registry.js";
 import { EXIT_USAGE, reportError, UsageError } from "./errors.js";
 
-function buildProgram(commands: Register[]): Command {
+function buildProgram(commands: Register[], json: boolean): Command {
   const program = new Command("taipan");
+  // With --json, a usage error is reported once, as a JSON object on stdout (see main).
+  if (json) program.configureOutput({ writeErr: () => {} });
   program
     .description("A conda-compatible package and environment manager")
     .version(`taipan ${VERSION}`, "-V, --version", "print the taipan version")
@@ -14,14 +16,16 @@ function buildProgram(commands: Register[]): Command {
     .exitOverride();
   for (const register of commands) register(program);
   // Every subcommand throws instead of exiting, so usage errors get conda's exit status 2.
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    if (json) cmd.configureOutput({ writeErr: () => {} });
+  }
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
-  const program = buildProgram(await commandsFor(argv));
-  // Ctrl-C: commands install their own handlers for cleanup; a second Ctrl-C exits at once.
+  const program = buildProgram(await commandsFor(argv), json);
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { TaipanError } from "../../conda/errors.js";
-import { registerEnvironment } from "../../env/environments.js";
+import { registerEnvironment, validateEnvName } from "../../env/environments.js";
 import { writePrefixEnvVars } from "../../env/prefix-env-vars.js";
 import { appendHistory } from "../../install/history.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
@@ -68,6 +68,8 @@ export function register(program: Command): void {
   addChangeOptions(cmd);
   cmd.action(async (specs: string[], opts: CreateOpts) => {
     if (!opts.name && !opts.prefix) throw new UsageError("create needs -n NAME or -p PATH");
+    // conda refuses '/', ' ', ':' and '#' in a new environment's name (a path goes with -p).
+    if (opts.name) validateEnvName(opts.name);
     const ctx = commandContext(opts);
     const prefix = targetPrefix(opts, ctx.config, false);
     const input = readSpecInput(opts.file ?? [], specs);

@@ -4,7 +4,7 @@ import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { requestedSpecsFrom, requestedSpecsOf } from "../../ops/requested-specs.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
 import { commandContext, effectiveChannels, targetPrefix } from "../common-options.js";
-import { UsageError } from "../errors.js";
+import { CondaValueError, UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { applyFileChannels, readSpecInput } from "../spec-input.js";
 import { addChangeOptions } from "./create.js";
@@ -20,7 +20,11 @@ function distToSpec(dist: string): string {
   const channel = sep >= 0 ? dist.slice(0, sep) : "";
   const d = sep >= 0 ? dist.slice(sep + 2) : dist;
   const m = /^(.+)-([^-]+)-([^-]+)$/.exec(d);
-  if (!m) throw new UsageError(`cannot read the history entry '${dist}'`);
+  if (!m)
+    throw new CondaValueError(
+      `cannot read the history entry '${dist}'`,
+      "conda-meta/history is damaged; restore another revision or recreate the environment.",
+    );
   // conda's `name=VER=BUILD` is an exact version and build; the solver's own spec reader takes it
   // (it does not read the `name==VER=BUILD` spelling).
   const spec = `${m[1]}=${m[2]}=${m[3]}`;
@@ -46,7 +50,7 @@ export function register(program: Command): void {
       const revs = historyRevisions(readHistory(prefix));
       const rev = revs[n];
       if (!Number.isInteger(n) || !rev)
-        throw new UsageError(
+        throw new CondaValueError(
           `no revision ${opts.revision} in ${prefix}`,
           `Revisions 0 to ${revs.length - 1} exist; see \`taipan list --revisions\`.`,
         );
