@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { matchSpecName } from "../conda/spec-name.js";
 import type { LoadedConfig } from "../env/config.js";
 import { registerEnvironment } from "../env/environments.js";
 import {
@@ -10,7 +11,6 @@ import {
   type TransactionResult,
 } from "../install/transaction.js";
 import { type CacheProgress, PackageCache } from "../package/cache.js";
-import { specName } from "../repodata/spec-name.js";
 import type { SolvedEnvironment } from "./solve-environment.js";
 
 export interface ApplyOptions {
@@ -25,8 +25,11 @@ export interface ApplyOptions {
 }
 
 /** The transaction a solved request needs, before any package is fetched. */
-export function planEnvironment(solved: SolvedEnvironment, forceReinstall?: ReadonlySet<string>): TransactionPlan {
-  const requested = new Map(solved.requestedSpecs.map((s) => [specName(s) ?? s, s]));
+export function planEnvironment(
+  solved: SolvedEnvironment,
+  forceReinstall?: ReadonlySet<string>,
+): TransactionPlan {
+  const requested = new Map(solved.requestedSpecs.map((s) => [matchSpecName(s) ?? s, s]));
   const targets: TargetPackage[] = solved.records.map((record) => ({
     record,
     // Filled in once the package cache has the package (only for the ones that get linked).

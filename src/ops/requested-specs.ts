@@ -1,5 +1,5 @@
+import { matchSpecName } from "../conda/spec-name.js";
 import { type HistoryEntry, readHistory } from "../install/history.js";
-import { specName } from "../repodata/spec-name.js";
 
 /**
  * The specs a user has asked for in a prefix over its life, by package name, as conda's
@@ -16,15 +16,15 @@ export function requestedSpecsFrom(entries: readonly HistoryEntry[]): Map<string
   const out = new Map<string, string>();
   for (const entry of entries) {
     for (const s of entry.updateSpecs) {
-      const n = specName(s);
+      const n = matchSpecName(s);
       if (n) out.set(n, s);
     }
     for (const s of entry.removeSpecs) {
-      const n = specName(s);
+      const n = matchSpecName(s);
       if (n) out.delete(n);
     }
     for (const s of entry.neuteredSpecs) {
-      const n = specName(s);
+      const n = matchSpecName(s);
       if (n && out.has(n)) out.set(n, s);
     }
   }
@@ -35,7 +35,7 @@ export function requestedSpecsFrom(entries: readonly HistoryEntry[]): Map<string
 export function mergeSpecs(previous: Map<string, string>, specs: readonly string[]): Map<string, string> {
   const out = new Map(previous);
   for (const s of specs) {
-    const n = specName(s);
+    const n = matchSpecName(s);
     if (n) out.set(n, s);
   }
   return out;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { TaipanError } from "../../conda/errors.js";
+import { matchSpecName } from "../../conda/spec-name.js";
 import type { LoadedConfig } from "../../env/config.js";
 import { type EnvironmentFile, formatEnvironmentFile } from "../../env/environment-file.js";
 import { environmentFileFromRecords } from "../../env/environment-export.js";
@@ -19,7 +20,6 @@ import { appendHistory } from "../../install/history.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { requestedSpecsOf } from "../../ops/requested-specs.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
-import { specName } from "../../repodata/spec-name.js";
 import { VERSION } from "../../taipan-version.js";
 import {
   addChannelOptions,
@@ -254,7 +254,7 @@ function readEnvFileInput(opts: EnvFileOpts): SpecInput {
  */
 function checkPipAvailable(prefix: string, input: SpecInput): void {
   if (!input.environment?.pip.length) return;
-  if (input.specs.some((s) => specName(s) === "pip")) return;
+  if (input.specs.some((s) => matchSpecName(s) === "pip")) return;
   if (isEnvironment(prefix) && readPrefixRecords(prefix).some((p) => p.record.name === "pip")) return;
   throw new PipNotAvailableError(prefix, "pip");
 }

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import type { Command } from "commander";
+import { matchSpecName } from "../../conda/spec-name.js";
 import { unregisterEnvironment } from "../../env/environments.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import {
@@ -61,7 +62,7 @@ export function register(program: Command): void {
       if (specs.length === 0)
         throw new UsageError("remove needs package names, or --all", "Example: taipan remove -n myenv numpy");
       const installed = new Set(readPrefixRecords(prefix).map((p) => p.record.name));
-      const missing = specs.filter((s) => !installed.has(s.trim().split(/[\s=<>!~[]/)[0]!));
+      const missing = specs.filter((s) => !installed.has(matchSpecName(s) ?? s));
       if (missing.length) throw new PackagesNotInstalledError(prefix, missing);
       await runEnvironmentChange("remove", prefix, specs, opts, ctx);
     });
