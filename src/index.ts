@@ -229,14 +229,14 @@ export {
   UnsatisfiableError,
 } from "./solver/errors.js";
 export { type PrioritizedUrl, prioritizeChannels } from "./conda/channel.js";
-export { buildChannelData } from "./repodata/index/channeldata.js";
+export { buildChannelData } from "./server/index/channeldata.js";
 export {
   ChannelIndexError,
   type IndexOptions,
   indexChannel,
   type SubdirSummary,
-} from "./repodata/index/index-channel.js";
-export { type ShardFile, buildShards } from "./repodata/index/shards.js";
+} from "./server/index/index-channel.js";
+export { type ShardFile, buildShards } from "./server/index/shards.js";
 export {
   condaMetaDir,
   LINK_TYPE,

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { indexChannel } from "../../repodata/index/index-channel.js";
+import { indexChannel } from "../../server/index/index-channel.js";
 import { addOutputOptions, type GlobalOpts } from "../common-options.js";
 import { info, outputMode, printJson, warn } from "../output.js";
 

@@ -9,7 +9,7 @@ import { decompress } from "@mongodb-js/zstd";
 import { unpack } from "msgpackr";
 import { packPackage } from "../../src/package/pack/pack.js";
 import { validateRecipe } from "../../src/package/pack/recipe.js";
-import { indexChannel } from "../../src/repodata/index/index-channel.js";
+import { indexChannel } from "../../src/server/index/index-channel.js";
 import { sharedData } from "../support/paths.js";
 
 let tmp: string;
