@@ -11,7 +11,7 @@ import { recoverPrefix } from "../install/transaction.js";
 import type { RepodataIndex } from "../repodata/gateway.js";
 import { type SolveResult, solve, type UpdateModifier } from "../solver/conda/solve.js";
 import type { SatStats } from "../solver/sat/cdcl.js";
-import { gatewayFor, resolveChannels } from "./channels.js";
+import { gatewayFor } from "./channels.js";
 import { mergeSpecs, requestedSpecsOf } from "./requested-specs.js";
 
 export type ChangeKind = "create" | "install" | "update" | "remove";
@@ -135,12 +135,11 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     const given = new Set(req.specs.map((s) => matchSpecName(s) ?? s));
     specs = [...requested].map(([name, spec]) => (given.has(name) ? spec : name));
   }
-  const channels = resolveChannels(req.channels, req.config);
   const gateway = gatewayFor(req.config, { offline: req.offline });
   let index: RepodataIndex;
   try {
     index = await gateway.load({
-      channels,
+      channels: req.channels,
       subdirs: [subdir, "noarch"],
       specs: [...specs, ...installedRecords.map((r) => r.name)],
     });
@@ -162,7 +161,7 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     updateModifier,
     signal: req.signal,
     onProgress: req.onSolveProgress,
-    channels: channels.map((c) => c.canonicalName),
+    channels: [...index.channels],
     // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
     parseSpec: (s) => MatchSpec.parse(s),
   });
