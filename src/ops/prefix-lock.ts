@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import lockfile from "proper-lockfile";
 import { TaipanError } from "../conda/errors.js";
+import { withFileLock } from "../package/file-lock.js";
 
 /** A holder that stopped refreshing its lock this long ago (it died) is taken over. */
 const STALE_MS = 10_000;
@@ -30,30 +30,17 @@ export async function withPrefixLock<T>(
 ): Promise<T> {
   const meta = join(prefix, "conda-meta");
   if (!existsSync(meta)) return fn();
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(meta, {
-      realpath: false,
+  return withFileLock(
+    meta,
+    {
       lockfilePath: join(meta, ".taipan-prefix.lock"),
-      stale: STALE_MS,
-      update: STALE_MS / 4,
-      retries: {
-        retries: Math.ceil(maxWaitMs / 500),
-        factor: 1.3,
-        minTimeout: 20,
-        maxTimeout: 500,
-        randomize: true,
-      },
+      staleMs: STALE_MS,
+      maxWaitMs,
+      timeoutError: (cause) => new PrefixBusyError(prefix, cause),
       // A long synchronous link step can delay the refresh; the journal still guards the prefix,
       // so a lock taken over meanwhile is not turned into an error after the change succeeded.
-      onCompromised: () => {},
-    });
-  } catch (e) {
-    throw new PrefixBusyError(prefix, e);
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => {});
-  }
+      failIfLost: false,
+    },
+    fn,
+  );
 }

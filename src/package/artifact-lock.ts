@@ -1,5 +1,5 @@
-import lockfile from "proper-lockfile";
 import { TaipanError } from "../conda/errors.js";
+import { withFileLock } from "./file-lock.js";
 
 /** How long a lock may go without its holder refreshing it before others treat it as abandoned. */
 const STALE_MS = 20_000;
@@ -14,9 +14,9 @@ export class LockTimeoutError extends TaipanError {
 }
 
 /**
- * Runs `fn` while holding a cross-process lock on `target` (a `<target>.lock` directory, created
- * atomically and refreshed while held). Unlike mamba's lock, a busy lock makes us *wait* (with
- * back-off, up to `maxWaitMs`), and a holder that died is detected by its stale mtime.
+ * Runs `fn` while holding a cross-process lock on `target` (a `<target>.lock` directory), waiting
+ * for a busy one up to `maxWaitMs`. A lock lost while `fn` ran is an error: another process may
+ * have written the same artifact meanwhile.
  */
 export async function withArtifactLock<T>(
   target: string,
@@ -24,33 +24,15 @@ export async function withArtifactLock<T>(
   maxWaitMs = 15 * 60_000,
 ): Promise<T> {
   const lockfilePath = `${target}.lock`;
-  let compromised: Error | undefined;
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(target, {
-      realpath: false,
+  return withFileLock(
+    target,
+    {
       lockfilePath,
-      stale: STALE_MS,
-      update: STALE_MS / 4,
-      retries: {
-        retries: Math.ceil(maxWaitMs / 500),
-        factor: 1.3,
-        minTimeout: 20,
-        maxTimeout: 500,
-        randomize: true,
-      },
-      onCompromised: (err) => {
-        compromised = err;
-      },
-    });
-  } catch (e) {
-    throw new LockTimeoutError(lockfilePath, e);
-  }
-  try {
-    const out = await fn();
-    if (compromised) throw new LockTimeoutError(lockfilePath, compromised);
-    return out;
-  } finally {
-    await release().catch(() => {});
-  }
+      staleMs: STALE_MS,
+      maxWaitMs,
+      timeoutError: (cause) => new LockTimeoutError(lockfilePath, cause),
+      failIfLost: true,
+    },
+    fn,
+  );
 }
