@@ -25,6 +25,8 @@ export function describeRecords(records: PackageRecord[]): string {
   return parts.join(", ");
 }
 
+const MAX_CHILDREN = 6;
+
 interface CoreView {
   requires: Map<PackageRecord | "root", { spec: SolverSpec }[]>;
   constrains: Map<PackageRecord, { spec: SolverSpec; target: PackageRecord }[]>;
@@ -124,7 +126,11 @@ export function explainUnsat(problem: CondaProblem, specs: SolverSpec[]): Unsati
       const builds = group.length > 1 ? ` (${group.length} builds)` : ` (${group[0].build})`;
       children.push({ text: `${describeRecords(group)}${builds}`, children: sub });
     }
-    return { text: `${label}${key}, which can be ${describeRecords(cands)}`, children };
+    // keep the tree readable: the best versions first, the rest summarised
+    const shown = children.length > MAX_CHILDREN ? children.slice(0, MAX_CHILDREN) : children;
+    if (shown.length < children.length)
+      shown.push({ text: `… and ${children.length - shown.length} more versions like these`, children: [] });
+    return { text: `${label}${key}, which can be ${describeRecords(cands)}`, children: shown };
   };
 
   const tree: ConflictNode[] = [];
