@@ -1,5 +1,6 @@
 import { homedir } from "node:os";
 import { resolve as resolvePath } from "node:path";
+import { splitArchiveExtension } from "./archive-name.js";
 import { Channel } from "./channel.js";
 import { ParseError, TaipanError } from "./errors.js";
 import type { PackageRecord } from "./package-record.js";
@@ -99,7 +100,7 @@ export function splitChannel(value: string): ChannelParts {
   let s = value.trim().replace(/\/+$/, "");
   let filename: string | undefined;
   const last = s.slice(s.lastIndexOf("/") + 1);
-  if (last.endsWith(".conda") || last.endsWith(".tar.bz2")) {
+  if (splitArchiveExtension(last)[1] !== undefined) {
     filename = last;
     s = s.slice(0, s.length - last.length).replace(/\/+$/, "");
   }
@@ -243,16 +244,6 @@ const FIELD_SET = new Set<string>(MATCH_SPEC_FIELDS);
 /** Field values as written (conda's keyword arguments to MatchSpec). */
 export type MatchSpecFields = Partial<Record<MatchSpecField, string | number | readonly string[]>>;
 
-function isPackageFile(s: string): boolean {
-  return s.endsWith(".conda") || s.endsWith(".tar.bz2");
-}
-
-function stripPackageExtension(fn: string): string {
-  if (fn.endsWith(".conda")) return fn.slice(0, -6);
-  if (fn.endsWith(".tar.bz2")) return fn.slice(0, -8);
-  return fn;
-}
-
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -277,7 +268,7 @@ function rsplit(s: string, sep: string, max: number): string[] {
 
 /** `name-version-build` of an archive file name (conda's _parse_legacy_dist). */
 function parseDistName(input: string, filename: string): [string, string, string] {
-  const parts = rsplit(stripPackageExtension(filename), "-", 2);
+  const parts = rsplit(splitArchiveExtension(filename)[0], "-", 2);
   if (parts.length !== 3) fail(input, `'${filename}' is not a name-version-build package file name`);
   return parts as [string, string, string];
 }
@@ -458,7 +449,7 @@ function parseSpecString(input: string, extras: ParseExtras): MatchSpecFields {
   if (hash >= 0) spec = spec.slice(0, hash);
   // conda used to drop "pkg if cond" silently; it no longer does (conditions go in [when=...]).
   if (spec.includes(" if ")) fail(input, "conditional 'if' specs are not supported; use [when=...] instead");
-  if (isPackageFile(spec.trim())) {
+  if (splitArchiveExtension(spec.trim())[1] !== undefined) {
     const fields = parsePackageFile(input, spec.trim());
     if (fields.channel !== undefined) extras.channelSource = splitChannel(String(fields.url)).base;
     return fields;
@@ -747,7 +738,7 @@ export class MatchSpec {
    * as an exact spec (the form conda-meta and `@EXPLICIT` tooling use).
    */
   static fromDistString(dist: string): MatchSpec {
-    let s = stripPackageExtension(dist);
+    let [s] = splitArchiveExtension(dist);
     const fields: MatchSpecFields = {};
     let channelSource: string | undefined;
     const sep = s.indexOf("::");
