@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { PackageRecord } from "../../src/conda/package-record.js";
+import { solve } from "../../src/solver/conda/solve.js";
+import { parseSolverSpec } from "../../src/solver/conda/spec.js";
+import { PackagesNotFoundError, UnsatisfiableError } from "../../src/solver/errors.js";
+
+// Small random channels (4 names × up to 3 versions, random depends / constrains with version
+// bounds) solved by taipan and checked against exhaustive enumeration of every environment.
+const NAMES = ["a", "b", "c", "d"];
+
+const specArb = fc
+  .tuple(fc.constantFrom(...NAMES), fc.constantFrom("", ">=2", "<2", "<3", "1.*", "!=2"))
+  .map(([n, v]) => (v ? `${n} ${v}` : n));
+
+const recordArb = fc.record({
+  name: fc.constantFrom(...NAMES),
+  version: fc.constantFrom("1", "2", "3"),
+  depends: fc.array(specArb, { maxLength: 2 }),
+  constrains: fc.array(specArb, { maxLength: 1 }),
+});
+
+const problemArb = fc.record({
+  records: fc.uniqueArray(recordArb, {
+    minLength: 1,
+    maxLength: 9,
+    selector: (r) => `${r.name}-${r.version}`,
+  }),
+  request: fc.array(specArb, { minLength: 1, maxLength: 2 }),
+});
+
+function holds(env: Map<string, PackageRecord>, spec: string): boolean {
+  const s = parseSolverSpec(spec);
+  const r = env.get(s.name);
+  return r !== undefined && s.matches(r);
+}
+
+function valid(env: Map<string, PackageRecord>, request: string[]): boolean {
+  if (!request.every((s) => holds(env, s))) return false;
+  for (const r of env.values()) {
+    if (!r.depends.every((d) => d.split(" ")[0] === r.name || holds(env, d))) return false;
+    if (r.depends.some((d) => d.split(" ")[0] === r.name && !holds(env, d))) return false;
+    for (const c of r.constrains) {
+      const s = parseSolverSpec(c);
+      const t = env.get(s.name);
+      if (t && !s.matches(t)) return false;
+    }
+  }
+  return true;
+}
+
+/** Every environment (at most one record per name, any subset of names) that satisfies the request. */
+function validEnvs(records: PackageRecord[], request: string[]): Map<string, PackageRecord>[] {
+  const byName = NAMES.map((n) => [undefined, ...records.filter((r) => r.name === n)]);
+  const out: Map<string, PackageRecord>[] = [];
+  const pick = (i: number, env: Map<string, PackageRecord>): void => {
+    if (i === NAMES.length) {
+      if (valid(env, request)) out.push(new Map(env));
+      return;
+    }
+    for (const r of byName[i]) {
+      if (r) env.set(r.name, r);
+      else env.delete(NAMES[i]);
+      pick(i + 1, env);
+    }
+    env.delete(NAMES[i]);
+  };
+  pick(0, new Map());
+  return out;
+}
+
+function bruteForce(records: PackageRecord[], request: string[]): boolean {
+  return validEnvs(records, request).length > 0;
+}
+
+/** The requested names' versions, in request order (conda's first objective, lexicographically). */
+function requestedVersions(env: Map<string, PackageRecord>, request: string[]): number[] {
+  return request.map((s) => Number(env.get(parseSolverSpec(s).name)?.version ?? 0));
+}
+
+function lexCompare(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
+}
+
+describe("conda encoding on random small channels", () => {
+  it("agrees with exhaustive enumeration and returns valid environments", () => {
+    fc.assert(
+      fc.property(problemArb, ({ records, request }) => {
+        const recs = records.map((r) =>
+          PackageRecord.fromJson({ ...r, build: "0" }, { channel: "c", subdir: "linux-64" }),
+        );
+        const index = { get: (n: string) => recs.filter((r) => r.name === n) };
+        let got: PackageRecord[] | undefined;
+        try {
+          got = solve({ specs: request, index, virtualPackages: [] }).records;
+        } catch (e) {
+          if (e instanceof PackagesNotFoundError) {
+            // a requested spec that matches no record makes every environment invalid too
+            assert.equal(bruteForce(recs, request), false);
+            return;
+          }
+          if (!(e instanceof UnsatisfiableError)) throw e;
+        }
+        const expected = bruteForce(recs, request);
+        assert.equal(got !== undefined, expected, `request ${request.join(", ")}`);
+        if (got) {
+          const env = new Map(got.map((r) => [r.name, r]));
+          assert.equal(env.size, got.length, "one record per name");
+          assert.ok(valid(env, request), `invalid environment ${got.map((r) => r.distName).join(" ")}`);
+          // no valid environment has better versions of the requested packages
+          const mine = requestedVersions(env, request);
+          for (const other of validEnvs(recs, request))
+            assert.ok(
+              lexCompare(requestedVersions(other, request), mine) <= 0,
+              `better: ${[...other.values()].map((r) => r.distName).join(" ")}`,
+            );
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
