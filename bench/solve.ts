@@ -1,13 +1,14 @@
 // Solver benchmark: taipan vs rattler (resolvo, wasm) vs libsolv built with conda support, on the
 // real snapshots in ../shared/data/channels and a generated ~450k-record channel, in one run.
 //   node --import tsx bench/solve.ts [--runs 5] [--peers DIR] [--synthetic DIR] [--skip-synthetic]
-// --peers: a set-up copy of ../shared/peers (default: copy it to a temp dir and run its setup.sh).
+// --peers: a set-up copy of ../shared/peers (default: copy it to a temp dir and run its setup.sh;
+// the copy is removed afterwards unless --keep-peers).
 // --synthetic: where the generated channel lives (generated there, scale 2.2, if missing).
 // Each cell is the median over fresh processes (the first run of each is a discarded warm-up):
 // whole = spawn to exit; load / solve = what the process reports for each step; peak RSS from
 // /usr/bin/time. rattler's solve step includes its repodata indexing (it has no separate load).
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +25,7 @@ const runs = Number(opt("--runs") ?? 5);
 
 // ---- peers
 let peers = opt("--peers");
+const ownPeers = !peers;
 if (!peers) {
   peers = mkdtempSync(join(tmpdir(), "taipan-peers-"));
   cpSync(join(root, "..", "shared", "peers"), peers, { recursive: true });
@@ -230,3 +232,7 @@ console.log(
   "\n| case | solver | packages | whole ms | load ms | solve ms | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|",
 );
 console.log(rows.join("\n"));
+
+rmSync(work, { recursive: true, force: true });
+if (ownPeers && !argv.includes("--keep-peers")) rmSync(peers, { recursive: true, force: true });
+else if (ownPeers) console.error(`peers kept in ${peers} (reuse with --peers)`);
