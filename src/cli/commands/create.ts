@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { TaipanError } from "../../conda/errors.js";
-import { registerEnvironment, validateEnvName } from "../../env/environments.js";
+import { validateEnvName } from "../../env/environments.js";
 import { writePrefixEnvVars } from "../../env/prefix-env-vars.js";
-import { appendHistory } from "../../install/history.js";
+import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
-import { VERSION } from "../../taipan-version.js";
 import {
   addChannelOptions,
   addConfirmOptions,
@@ -17,6 +16,7 @@ import {
 } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
+import { printJson } from "../output.js";
 import { applyFileChannels, readSpecInput } from "../spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
@@ -84,18 +84,9 @@ export function register(program: Command): void {
     // failed solve or a crash leaves the old environment intact instead of a deleted one.
     if (!input.explicit && input.specs.length === 0 && !opts.dryRun && !isEnv) {
       // conda creates an empty environment: just conda-meta/history.
-      mkdirSync(join(prefix, "conda-meta"), { recursive: true });
-      appendHistory(prefix, {
-        cmd: `taipan ${process.argv.slice(2).join(" ")}`,
-        version: VERSION,
-        added: [],
-        removed: [],
-      });
-      registerEnvironment(prefix, ctx.config);
-      if (!ctx.mode.json && !ctx.mode.quiet)
-        process.stdout.write(`Created an empty environment at ${prefix}\n`);
-      else if (ctx.mode.json)
-        process.stdout.write(`${JSON.stringify({ success: true, prefix, actions: {} }, null, 2)}\n`);
+      createEmptyEnvironment(prefix, ctx.config, `taipan ${process.argv.slice(2).join(" ")}`);
+      if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
+      else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
       return;
     }
     const explicit = input.explicit;

@@ -10,17 +10,15 @@ import {
   environmentName,
   isEnvironment,
   listEnvironments,
-  registerEnvironment,
   unregisterEnvironment,
 } from "../../env/environments.js";
 import { installPipRequirements, PipNotAvailableError } from "../../env/pip-section.js";
 import { prefixStatePath } from "../../env/prefix-env-vars.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
-import { appendHistory } from "../../install/history.js";
+import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { requestedSpecsOf } from "../../ops/requested-specs.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
-import { VERSION } from "../../taipan-version.js";
 import {
   addChannelOptions,
   addConfirmOptions,
@@ -397,14 +395,7 @@ function registerCreate(env: Command): void {
       }
       // Nothing to install: conda still makes the environment (conda-meta/history only).
       if (isEnv) await runEnvironmentChange("create", prefix, [], { ...changeOpts, quiet: true }, ctx);
-      mkdirSync(join(prefix, "conda-meta"), { recursive: true });
-      appendHistory(prefix, {
-        cmd: `taipan ${process.argv.slice(2).join(" ")}`,
-        version: VERSION,
-        added: [],
-        removed: [],
-      });
-      registerEnvironment(prefix, ctx.config);
+      createEmptyEnvironment(prefix, ctx.config, `taipan ${process.argv.slice(2).join(" ")}`);
       if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
       else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
     } else {
