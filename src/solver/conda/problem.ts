@@ -59,7 +59,7 @@ export class CondaProblem {
   readonly sat: CdclSolver;
   readonly origins: Origin[] = [];
   private readonly names = new Map<string, NameEntry>();
-  private varName: NameEntry[] = [];
+  private readonly varOfRec = new Map<PackageRecord, number>();
   private varRecord: PackageRecord[] = [];
   private expanded: number[] = [];
   private varVersionRank: number[] = [];
@@ -83,7 +83,6 @@ export class CondaProblem {
     });
     const root = this.sat.newVar();
     this.sat.addClause([root]);
-    this.varName[root] = { name: "<root>", records: [], firstVar: root, excluded: [] };
     for (const v of opts.virtualPackages) {
       const list = this.virtualByName.get(v.name) ?? [];
       list.push(v);
@@ -176,7 +175,7 @@ export class CondaProblem {
     e = { name, records, firstVar, excluded };
     this.names.set(name, e);
     for (let i = 0; i < records.length; i++) {
-      this.varName[firstVar + i] = e;
+      this.varOfRec.set(records[i], firstVar + i);
       this.varRecord[firstVar + i] = records[i];
       const vr = ranks.get(records[i].version) ?? 0;
       this.varVersionRank[firstVar + i] = flexible ? this.rankOf(records[i]) * span + vr : vr;
@@ -401,10 +400,7 @@ export class CondaProblem {
   }
 
   varOfRecord(r: PackageRecord): number {
-    const e = this.names.get(r.name);
-    if (!e) return 0;
-    const i = e.records.indexOf(r);
-    return i < 0 ? 0 : e.firstVar + i;
+    return this.varOfRec.get(r) ?? 0;
   }
 
   get rootVar(): number {
