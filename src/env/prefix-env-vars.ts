@@ -24,7 +24,7 @@ function readJsonObject(file: string): Record<string, unknown> {
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new TaipanError("PREFIX_STATE_INVALID", `${file} does not hold a JSON object`, {
-      hint: "Remove the file and set the variables again.",
+      hint: "Remove the file and set the variables again with 'taipan env config vars set'.",
     });
   }
   return data as Record<string, unknown>;
@@ -55,6 +55,15 @@ export function readPrefixEnvVars(prefix: string): Record<string, string> {
   const state = prefixStatePath(prefix);
   if (existsSync(state)) Object.assign(vars, stringValues(readJsonObject(state).env_vars));
   return vars;
+}
+
+/**
+ * `conda-meta/state`'s own `env_vars` (conda's `PrefixData.get_environment_env_vars`: the variables
+ * set with `env config vars set` or an environment file, not those packages ship in env_vars.d).
+ */
+export function readStateEnvVars(prefix: string): Record<string, string> {
+  const state = prefixStatePath(prefix);
+  return existsSync(state) ? stringValues(readJsonObject(state).env_vars) : {};
 }
 
 /** Replaces the prefix's `env_vars` in `conda-meta/state`, keeping any other keys of the file. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { TaipanError } from "../../conda/errors.js";
@@ -13,7 +13,7 @@ import {
   unregisterEnvironment,
 } from "../../env/environments.js";
 import { installPipRequirements, PipNotAvailableError } from "../../env/pip-section.js";
-import { prefixStatePath } from "../../env/prefix-env-vars.js";
+import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
@@ -61,50 +61,6 @@ export class UnknownInstallerError extends TaipanError {
       },
     );
   }
-}
-
-/**
- * `conda-meta/state`'s own `env_vars` (conda's `PrefixData.get_environment_env_vars`: the variables
- * set with `env config vars set` or an environment file, not those packages ship in env_vars.d).
- */
-export function readStateEnvVars(prefix: string): Record<string, string> {
-  const state = readState(prefix);
-  const vars = state.env_vars;
-  const out: Record<string, string> = {};
-  if (vars && typeof vars === "object" && !Array.isArray(vars)) {
-    for (const [k, v] of Object.entries(vars)) if (v !== null && v !== undefined) out[k] = String(v);
-  }
-  return out;
-}
-
-function readState(prefix: string): Record<string, unknown> {
-  const file = prefixStatePath(prefix);
-  if (!existsSync(file)) return {};
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, "utf8"));
-  } catch (cause) {
-    throw new TaipanError("PREFIX_STATE_INVALID", `cannot read ${file}: ${(cause as Error).message}`, {
-      hint: "The file should hold a JSON object; fix it, or remove it and set the variables again.",
-      cause,
-    });
-  }
-  if (data === null || typeof data !== "object" || Array.isArray(data))
-    throw new TaipanError("PREFIX_STATE_INVALID", `${file} does not hold a JSON object`, {
-      hint: "Remove the file and set the variables again with 'taipan env config vars set'.",
-    });
-  return data as Record<string, unknown>;
-}
-
-/** Rewrites `env_vars` in conda-meta/state (other keys kept), atomically. */
-function writeStateEnvVars(prefix: string, vars: Record<string, string>): void {
-  const file = prefixStatePath(prefix);
-  const state = readState(prefix);
-  state.env_vars = vars;
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, file);
 }
 
 /** `Foo_Bar` → `foo-bar`, as pip and conda normalize distribution names. */
@@ -270,7 +226,7 @@ async function finishFromFile(
   const current = readStateEnvVars(prefix);
   // A replaced environment (create -y) keeps none of the old variables; update merges into them.
   if (Object.keys(env.variables).length > 0 || (replace && Object.keys(current).length > 0))
-    writeStateEnvVars(prefix, { ...(replace ? {} : current), ...env.variables });
+    writePrefixEnvVars(prefix, { ...(replace ? {} : current), ...env.variables });
   if (env.pip.length > 0) {
     info(ctx.mode, "Installing pip dependencies");
     await installPipRequirements(prefix, env.pip, {
@@ -506,7 +462,7 @@ function registerConfigVars(env: Command): void {
         throw new UsageError(`'${p}' is not NAME=VALUE`, "Example: taipan env config vars set MY_VAR=1");
       current[p.slice(0, eq)] = p.slice(eq + 1);
     }
-    writeStateEnvVars(prefix, current);
+    writePrefixEnvVars(prefix, current);
     if (!opts.json && !opts.quiet)
       process.stdout.write("To make your changes take effect please reactivate your environment\n");
   });
@@ -518,7 +474,7 @@ function registerConfigVars(env: Command): void {
     const prefix = targetPrefix(opts, config);
     const current = readStateEnvVars(prefix);
     for (const n of names) delete current[n];
-    writeStateEnvVars(prefix, current);
+    writePrefixEnvVars(prefix, current);
     if (!opts.json && !opts.quiet)
       process.stdout.write("To make your changes take effect please reactivate your environment\n");
   });
