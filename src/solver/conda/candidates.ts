@@ -44,7 +44,6 @@ export function compareVersions(a: PackageRecord, b: PackageRecord): number {
 export class CandidateSorter {
   private readonly highestCache = new Map<string, { v: Version | undefined; tf: boolean } | null>();
 
-  private rank: (r: PackageRecord) => number;
   /** Version ranks of the records last sorted (0 = highest version). */
   versionOrder: Map<string, number> | undefined;
 
@@ -53,9 +52,7 @@ export class CandidateSorter {
     private readonly priority: ChannelPriority,
     private readonly parse: (s: string) => SolverSpec,
     private readonly recordsOf: (name: string) => PackageRecord[],
-  ) {
-    this.rank = rankFn;
-  }
+  ) {}
 
   /** Highest version (and whether it carries track_features) among the records a dep spec matches. */
   private highest(spec: string): { v: Version | undefined; tf: boolean } | null {
@@ -80,11 +77,56 @@ export class CandidateSorter {
     return hit;
   }
 
-  /** Sorts candidates best first (stable for equal keys, so channel order breaks remaining ties). */
+  /** The packed sort key of each record of the last `sort` call (equal keys = one tie group). */
+  lastKeys: Map<PackageRecord, number> | undefined;
+
+  /**
+   * rattler's tie-break between builds that are equal in track_features, version and build
+   * number: prefer the one whose dependencies allow the highest versions (shared dependency
+   * names in alphabetical order), then the newest timestamp, then channel order.
+   */
+  tieBreak(group: PackageRecord[]): PackageRecord[] {
+    if (group.length < 2) return group;
+    const names = group.map((r) => new Set(r.depends.map(depName)));
+    const shared = [...names[0]].filter((n) => n && names.every((s) => s.has(n))).sort();
+    const keys = new Map<PackageRecord, ({ v: Version | undefined; tf: boolean } | null)[]>();
+    if (shared.length)
+      for (const r of group)
+        keys.set(
+          r,
+          shared.map((name) => {
+            let best: { v: Version | undefined; tf: boolean } | null = null;
+            for (const d of r.depends) {
+              if (depName(d) !== name) continue;
+              const h = this.highest(d);
+              if (h && (!best || betterHighest(h, best) < 0)) best = h;
+            }
+            return best;
+          }),
+        );
+    return [...group].sort((a, b) => {
+      const ka = keys.get(a);
+      const kb = keys.get(b);
+      if (ka && kb)
+        for (let i = 0; i < ka.length; i++) {
+          const ha = ka[i];
+          const hb = kb[i];
+          if (ha && !hb) return -1;
+          if (!ha && hb) return 1;
+          if (!ha || !hb) continue;
+          const c = betterHighest(ha, hb);
+          if (c !== 0) return c;
+        }
+      const t = (b.timestamp ?? 0) - (a.timestamp ?? 0);
+      if (t !== 0) return t;
+      return this.rankFn(a) - this.rankFn(b);
+    });
+  }
+
+  /** Sorts candidates best first (see {@link tieBreak} for builds with equal keys). */
   sort(records: PackageRecord[]): PackageRecord[] {
     const ranks = new Map<PackageRecord, number>();
     for (const r of records) ranks.set(r, this.rankFn(r));
-    this.rank = (r) => ranks.get(r) ?? this.rankFn(r);
     // Versions are compared once per distinct version string, not once per comparison; the
     // simple key (channel rank if flexible, track_features, version, build number) is packed into
     // one number per record.
@@ -100,52 +142,18 @@ export class CandidateSorter {
     };
     const keys = new Map<PackageRecord, number>();
     for (const r of records) keys.set(r, keyOf(r));
-    const out = [...records].sort((a, b) => keys.get(a)! - keys.get(b)!);
-    let start = 0;
-    while (start < out.length) {
-      let end = start + 1;
-      while (end < out.length && keys.get(out[start]) === keys.get(out[end])) end++;
-      if (end - start > 1) {
-        const group = out.slice(start, end);
-        const names = group.map((r) => new Set(r.depends.map(depName)));
-        const shared = [...names[0]].filter((n) => n && names.every((s) => s.has(n))).sort();
-        // per record: the best "highest version" its specs allow for each shared dependency name
-        const keys = new Map<PackageRecord, ({ v: Version | undefined; tf: boolean } | null)[]>();
-        if (shared.length)
-          for (const r of group)
-            keys.set(
-              r,
-              shared.map((name) => {
-                let best: { v: Version | undefined; tf: boolean } | null = null;
-                for (const d of r.depends) {
-                  if (depName(d) !== name) continue;
-                  const h = this.highest(d);
-                  if (h && (!best || betterHighest(h, best) < 0)) best = h;
-                }
-                return best;
-              }),
-            );
-        group.sort((a, b) => {
-          const ka = keys.get(a);
-          const kb = keys.get(b);
-          if (ka && kb)
-            for (let i = 0; i < ka.length; i++) {
-              const ha = ka[i];
-              const hb = kb[i];
-              if (ha && !hb) return -1;
-              if (!ha && hb) return 1;
-              if (!ha || !hb) continue;
-              const c = betterHighest(ha, hb);
-              if (c !== 0) return c;
-            }
-          const t = (b.timestamp ?? 0) - (a.timestamp ?? 0);
-          if (t !== 0) return t;
-          return this.rank(a) - this.rank(b);
-        });
-        for (let i = 0; i < group.length; i++) out[start + i] = group[i];
-      }
-      start = end;
-    }
+    this.lastKeys = keys;
+    // Equal keys: newest first, then channel order. The dependency tie-break (below) is applied
+    // lazily by the caller, only among the builds of a group that are still viable at decision
+    // time: computing it eagerly means parsing the dependency specs of every build of every
+    // loaded name, most of which are never considered.
+    const out = [...records].sort((a, b) => {
+      const d = keys.get(a)! - keys.get(b)!;
+      if (d !== 0) return d;
+      const t = (b.timestamp ?? 0) - (a.timestamp ?? 0);
+      if (t !== 0) return t;
+      return (ranks.get(a) ?? 0) - (ranks.get(b) ?? 0);
+    });
     return out;
   }
 }

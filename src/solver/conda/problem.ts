@@ -60,6 +60,7 @@ export class CondaProblem {
   readonly origins: Origin[] = [];
   private readonly names = new Map<string, NameEntry>();
   private readonly varOfRec = new Map<PackageRecord, number>();
+  private readonly varTie: number[] = [];
   private varRecord: PackageRecord[] = [];
   private expanded: number[] = [];
   private varVersionRank: number[] = [];
@@ -171,11 +172,21 @@ export class CondaProblem {
       const i = records.indexOf(favored);
       if (i > 0) records = [favored, ...records.slice(0, i), ...records.slice(i + 1)];
     }
+    const keys = this.sorter.lastKeys;
     const firstVar = records.length ? this.sat.newVars(records.length) : 0;
     e = { name, records, firstVar, excluded };
     this.names.set(name, e);
     for (let i = 0; i < records.length; i++) {
       this.varOfRec.set(records[i], firstVar + i);
+      // tie group: consecutive records with the same sort key (an installed record to keep
+      // stands alone, so the tie-break never passes it over)
+      const same =
+        i > 0 &&
+        records[i] !== favored &&
+        records[i - 1] !== favored &&
+        keys !== undefined &&
+        keys.get(records[i]) === keys.get(records[i - 1]);
+      this.varTie[firstVar + i] = same ? this.varTie[firstVar + i - 1] : firstVar + i;
       this.varRecord[firstVar + i] = records[i];
       const vr = ranks.get(records[i].version) ?? 0;
       this.varVersionRank[firstVar + i] = flexible ? this.rankOf(records[i]) * span + vr : vr;
@@ -340,11 +351,23 @@ export class CondaProblem {
     // would only produce a conflict whose learnt clause jumps far back and discards unrelated
     // decisions (the dependency's clauses are not known before the candidate is tried).
     let first = 0;
-    for (const v of best.vars) {
+    const vars = best.vars;
+    for (let k = 0; k < vars.length; k++) {
+      const v = vars[k];
       a = this.sat.assignment;
       if (a[v << 1] !== 0) continue;
       if (first === 0) first = v;
-      if (this.viable(v)) return v;
+      if (!this.viable(v)) continue;
+      // other viable builds of the same tie group: rattler's dependency tie-break decides
+      const tie = this.varTie[v];
+      const group = [v];
+      for (let j = k + 1; j < vars.length && this.varTie[vars[j]] === tie; j++) {
+        const w = vars[j];
+        if (this.sat.assignment[w << 1] === 0 && this.viable(w)) group.push(w);
+      }
+      if (group.length === 1) return v;
+      const bestRec = this.sorter.tieBreak(group.map((x) => this.varRecord[x]))[0];
+      return this.varOfRecord(bestRec);
     }
     return first;
   }
