@@ -23,6 +23,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: 
   index: () => import("./index.js"),
   env: () => import("./env.js"),
   clean: () => import("./clean.js"),
+  serve: () => import("./serve.js"),
 };
 
 /** Names registered by another command's module. */

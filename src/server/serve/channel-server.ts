@@ -1,0 +1,277 @@
+import { open, readdir, realpath, stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve, sep } from "node:path";
+import { isValidSubdirName } from "../../conda/archive-name.js";
+import { AuditLog } from "./audit-log.js";
+import { ChannelLocks } from "./channel-lock.js";
+import { HttpError } from "./errors.js";
+import { bearerToken, parseRequestPath } from "./request-path.js";
+import { type Action, allows } from "./scopes.js";
+import { channelAccess, type ServerConfig } from "./server-config.js";
+import { cacheControl, serveFile } from "./static-file.js";
+import { type TokenIdentity, TokenRegistry } from "./token-store.js";
+import { handleDelete, handleUpload } from "./upload.js";
+
+export interface ChannelServerOptions {
+  /** Directory holding channels as `<channel>/<subdir>/...`. */
+  root: string;
+  config: ServerConfig;
+  /** Called for each request after it is audited (e.g. for a console access log). */
+  onRequest?: (line: { method: string; path: string; status: number }) => void;
+}
+
+/** What one request did, for the audit log. */
+interface RequestRecord {
+  tokenId: string | null;
+  path: string;
+  bytes: number;
+  sha256?: string;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): number {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+    ...headers,
+  });
+  res.end(text);
+  return Buffer.byteLength(text);
+}
+
+/**
+ * A conda channel server over node:http: static GET/HEAD with validators and ranges for clients,
+ * token-governed access, uploads that verify and re-index, and a hash-chained audit log.
+ */
+export class ChannelServer {
+  readonly root: string;
+  private readonly config: ServerConfig;
+  private readonly tokens: TokenRegistry;
+  private readonly locks = new ChannelLocks();
+  private server: Server | undefined;
+  private audit: AuditLog | undefined;
+  private realRoot = "";
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly opts: ChannelServerOptions) {
+    this.root = resolve(opts.root);
+    this.config = opts.config;
+    this.tokens = new TokenRegistry(opts.config.stateDir, opts.config.tokens);
+  }
+
+  /** Starts listening; resolves with the base URL (`http://host:port`). */
+  async listen(port = 8000, host = "127.0.0.1"): Promise<string> {
+    this.realRoot = await realpath(this.root);
+    this.audit = await AuditLog.open(this.config.stateDir);
+    const server = createServer((req, res) => {
+      const p = this.handle(req, res);
+      this.inflight.add(p);
+      void p.finally(() => this.inflight.delete(p));
+    });
+    this.server = server;
+    await new Promise<void>((ok, fail) => {
+      server.once("error", fail);
+      server.listen(port, host, () => {
+        server.off("error", fail);
+        ok();
+      });
+    });
+    return this.url;
+  }
+
+  get url(): string {
+    const a = this.server?.address() as AddressInfo | null | undefined;
+    if (!a) return "";
+    const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}`;
+  }
+
+  /**
+   * Stops accepting connections, lets running requests finish (uploads included) for up to
+   * `graceMs`, then cuts the rest, and flushes the audit log.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.inflight]),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    server.closeAllConnections();
+    await closed;
+    await this.locks.idle();
+    await this.audit?.flush();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rec: RequestRecord = { tokenId: null, path: "(unparsed)", bytes: 0 };
+    let status = 500;
+    try {
+      status = await this.route(req, res, rec);
+    } catch (e) {
+      const err =
+        e instanceof HttpError
+          ? e
+          : new HttpError(500, "INTERNAL", `internal error: ${e instanceof Error ? e.message : String(e)}`);
+      status = err.status;
+      if (!res.headersSent) sendJson(res, err.status, { error: err.code, message: err.message }, err.headers);
+      else res.destroy();
+      // A request body we stopped reading (refused upload) must not keep the connection stuck.
+      if (!req.complete) req.resume();
+    }
+    await this.audit?.append({
+      time: new Date().toISOString(),
+      client: req.socket.remoteAddress ?? "",
+      token_id: rec.tokenId,
+      method: req.method ?? "",
+      path: rec.path,
+      status,
+      bytes: rec.bytes,
+      ...(rec.sha256 ? { sha256: rec.sha256 } : {}),
+    });
+    this.opts.onRequest?.({ method: req.method ?? "", path: rec.path, status });
+  }
+
+  /** The caller: undefined when anonymous; a presented token that is unknown is a 401 at once. */
+  private identify(
+    req: IncomingMessage,
+    urlToken: string | undefined,
+    rec: RequestRecord,
+  ): TokenIdentity | undefined {
+    const token = urlToken ?? bearerToken(req.headers.authorization);
+    if (token === undefined) return undefined;
+    const who = this.tokens.identify(token);
+    if (!who) throw this.unauthorized("the token is not valid");
+    rec.tokenId = who.id;
+    return who;
+  }
+
+  private unauthorized(message: string): HttpError {
+    return new HttpError(401, "UNAUTHORIZED", message, { "WWW-Authenticate": 'Bearer realm="taipan"' });
+  }
+
+  /** 401 when no (valid) credentials were given, 403 when the token is valid but lacks the scope. */
+  private require(who: TokenIdentity | undefined, action: Action, channel?: string): void {
+    if (who && allows(who.scopes, action, channel)) return;
+    if (!who)
+      throw this.unauthorized(`${action} access${channel ? ` to channel '${channel}'` : ""} needs a token`);
+    throw new HttpError(
+      403,
+      "FORBIDDEN",
+      `this token has no ${action} scope${channel ? ` for channel '${channel}'` : ""}`,
+    );
+  }
+
+  private canRead(who: TokenIdentity | undefined, channel: string): boolean {
+    return (
+      channelAccess(this.config, channel) === "public" ||
+      (who !== undefined && allows(who.scopes, "read", channel))
+    );
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<number> {
+    const target = parseRequestPath(req.url ?? "/");
+    rec.path = target.redacted;
+    const who = this.identify(req, target.urlToken, rec);
+    const seg = target.segments;
+    const method = req.method ?? "GET";
+    if (seg[0] === "api") {
+      if (seg[1] === "channels" && seg.length === 2) {
+        if (method !== "GET" && method !== "HEAD")
+          throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed here`, {
+            Allow: "GET, HEAD",
+          });
+        rec.bytes = sendJson(res, 200, { channels: await this.listChannels(who) });
+        return 200;
+      }
+      if (seg[1] === "channels" && seg.length === 5) {
+        const [, , channel, subdir, fn] = seg as [string, string, string, string, string];
+        const ctx = {
+          root: this.root,
+          stateDir: this.config.stateDir,
+          maxUploadBytes: this.config.maxUploadBytes,
+          locks: this.locks,
+        };
+        if (method === "PUT") {
+          this.require(who, "write", channel);
+          const result = await handleUpload(req, { channel, subdir, fn }, ctx);
+          rec.bytes = result.size;
+          rec.sha256 = result.sha256;
+          const status = result.created ? 201 : 200;
+          sendJson(res, status, result);
+          return status;
+        }
+        if (method === "DELETE") {
+          this.require(who, "admin");
+          const { sha256 } = await handleDelete({ channel, subdir, fn }, ctx);
+          rec.sha256 = sha256;
+          sendJson(res, 200, { channel, subdir, fn, sha256, deleted: true });
+          return 200;
+        }
+        throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed here`, {
+          Allow: "PUT, DELETE",
+        });
+      }
+      throw new HttpError(404, "NOT_FOUND", "no such API endpoint");
+    }
+    if (method !== "GET" && method !== "HEAD")
+      throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on channel files`, {
+        Allow: "GET, HEAD",
+      });
+    if (seg.length === 0)
+      throw new HttpError(404, "NOT_FOUND", "directory listing is off; see /api/channels");
+    const channel = seg[0]!;
+    // Access is decided before existence, so a private channel's files are not probed anonymously.
+    if (!this.canRead(who, channel)) this.require(who, "read", channel);
+    const file = await this.resolveFile(seg);
+    if (!file) throw new HttpError(404, "NOT_FOUND", `${target.redacted} does not exist`);
+    const fh = await open(file, "r");
+    const private_ = channelAccess(this.config, channel) === "private";
+    rec.bytes = await serveFile(req, res, fh, seg[seg.length - 1]!, {
+      cacheControl: cacheControl(seg.join("/"), { private: private_, maxAge: this.config.repodataMaxAge }),
+    });
+    return res.statusCode;
+  }
+
+  /** The real path of a regular file inside ROOT, or undefined (missing, directory, or a symlink out). */
+  private async resolveFile(seg: string[]): Promise<string | undefined> {
+    let real: string;
+    try {
+      real = await realpath(join(this.root, ...seg));
+    } catch {
+      return undefined;
+    }
+    if (!real.startsWith(this.realRoot + sep)) return undefined;
+    const st = await stat(real).catch(() => undefined);
+    return st?.isFile() ? real : undefined;
+  }
+
+  private async listChannels(who: TokenIdentity | undefined): Promise<unknown[]> {
+    const dirents = await readdir(this.root, { withFileTypes: true });
+    const out: unknown[] = [];
+    for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (!d.isDirectory() || d.name.startsWith(".") || d.name === "api" || d.name === "t") continue;
+      if (!this.canRead(who, d.name)) continue;
+      const subdirs = (await readdir(join(this.root, d.name), { withFileTypes: true }))
+        .filter((s) => s.isDirectory() && isValidSubdirName(s.name))
+        .map((s) => s.name)
+        .sort();
+      out.push({ name: d.name, access: channelAccess(this.config, d.name), subdirs });
+    }
+    return out;
+  }
+}
