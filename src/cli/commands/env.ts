@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { TaipanError } from "../../conda/errors.js";
@@ -10,7 +10,6 @@ import {
   environmentName,
   isEnvironment,
   listEnvironments,
-  unregisterEnvironment,
 } from "../../env/environments.js";
 import { installPipRequirements, PipNotAvailableError } from "../../env/pip-section.js";
 import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
@@ -33,6 +32,7 @@ import {
 import { EnvironmentLocationNotFound, UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { info, printJson } from "../output.js";
+import { removeEnvironment } from "../remove-environment.js";
 import { readSpecInput, type SpecInput } from "../spec-input.js";
 import { PrefixExistsError } from "./create.js";
 import { printEnvList } from "./info.js";
@@ -236,35 +236,6 @@ async function finishFromFile(
       stdio: ctx.mode.json || ctx.mode.quiet ? ["ignore", 2, 2] : "inherit",
     });
   }
-}
-
-/** Removes a whole environment: journaled unlink of every package, then the directory (= `remove --all`). */
-async function removeEnvironment(prefix: string, opts: GlobalOpts, ctx: CommandContext): Promise<void> {
-  if (resolve(prefix) === resolve(ctx.config.root_prefix))
-    throw new UsageError(
-      "cannot remove the base environment",
-      "Remove individual packages with `taipan remove` instead.",
-    );
-  if (ctx.config.activePrefix && resolve(ctx.config.activePrefix) === resolve(prefix))
-    throw new TaipanError("ENV_ACTIVE", `cannot remove the active environment ${prefix}`, {
-      hint: "Run `taipan deactivate` first, then remove it again.",
-      exceptionName: "CondaEnvironmentError",
-    });
-  if (opts.dryRun) {
-    if (opts.json) printJson({ success: true, dry_run: true, prefix, actions: { REMOVE_ENV: prefix } });
-    else process.stdout.write(`Would remove the environment at ${prefix}\n`);
-    return;
-  }
-  const names = readPrefixRecords(prefix).map((p) => p.record.name);
-  // With --json the unlink runs silently, so stdout carries the one REMOVE_ENV document conda prints.
-  const inner: CommandContext = opts.json
-    ? { config: { ...ctx.config, always_yes: true }, mode: { ...ctx.mode, json: false, quiet: true } }
-    : ctx;
-  if (names.length > 0) await runEnvironmentChange("remove", prefix, names, { ...opts, json: false }, inner);
-  rmSync(prefix, { recursive: true, force: true });
-  unregisterEnvironment(prefix, ctx.config);
-  if (opts.json) printJson({ success: true, prefix, actions: { REMOVE_ENV: prefix } });
-  else if (!opts.quiet) process.stdout.write(`Removed the environment at ${prefix}\n`);
 }
 
 function registerList(env: Command): void {
