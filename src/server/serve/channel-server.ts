@@ -1,11 +1,12 @@
-import { open, readdir, realpath, stat } from "node:fs/promises";
+import { mkdir, open, readdir, realpath, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve, sep } from "node:path";
+import lockfile from "proper-lockfile";
 import { isValidSubdirName } from "../../conda/archive-name.js";
 import { AuditLog } from "./audit-log.js";
 import { ChannelLocks } from "./channel-lock.js";
-import { HttpError } from "./errors.js";
+import { HttpError, ServerConfigError } from "./errors.js";
 import { bearerToken, parseRequestPath } from "./request-path.js";
 import { type Action, allows } from "./scopes.js";
 import { channelAccess, type ServerConfig } from "./server-config.js";
@@ -59,6 +60,7 @@ export class ChannelServer {
   private audit: AuditLog | undefined;
   private realRoot = "";
   private readonly inflight = new Set<Promise<void>>();
+  private releaseState: (() => Promise<void>) | undefined;
 
   constructor(private readonly opts: ChannelServerOptions) {
     this.root = resolve(opts.root);
@@ -69,6 +71,7 @@ export class ChannelServer {
   /** Starts listening; resolves with the base URL (`http://host:port`). */
   async listen(port = 8000, host = "127.0.0.1"): Promise<string> {
     this.realRoot = await realpath(this.root);
+    await this.lockState();
     this.audit = await AuditLog.open(this.config.stateDir);
     const server = createServer((req, res) => {
       const p = this.handle(req, res);
@@ -77,13 +80,41 @@ export class ChannelServer {
     });
     this.server = server;
     await new Promise<void>((ok, fail) => {
-      server.once("error", fail);
+      server.once("error", (e) => {
+        void this.releaseState?.();
+        this.releaseState = undefined;
+        fail(e);
+      });
       server.listen(port, host, () => {
-        server.off("error", fail);
+        server.removeAllListeners("error");
         ok();
       });
     });
     return this.url;
+  }
+
+  /**
+   * One server per state dir: two would fork the audit chain and race on upload scratch space.
+   * The lock's mtime is refreshed while held, so a killed server's lock goes stale in 10 s.
+   */
+  private async lockState(): Promise<void> {
+    const dir = this.config.stateDir;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      this.releaseState = await lockfile.lock(dir, {
+        realpath: false,
+        lockfilePath: `${dir}/server.lock`,
+        stale: 10_000,
+        update: 2_500,
+        onCompromised: () => {},
+      });
+    } catch (e) {
+      throw new ServerConfigError(
+        dir,
+        `another taipan serve holds its lock (${(e as Error).message})`,
+        "Stop the other server, or give this one its own --state-dir.",
+      );
+    }
   }
 
   get url(): string {
@@ -91,6 +122,11 @@ export class ChannelServer {
     if (!a) return "";
     const host = a.family === "IPv6" ? `[${a.address}]` : a.address;
     return `http://${host}:${a.port}`;
+  }
+
+  /** Resolves when every request received so far has been answered and audited. */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
   /**
@@ -114,7 +150,12 @@ export class ChannelServer {
     server.closeAllConnections();
     await closed;
     await this.locks.idle();
-    await this.audit?.flush();
+    try {
+      await this.audit?.flush();
+    } finally {
+      await this.releaseState?.().catch(() => {});
+      this.releaseState = undefined;
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

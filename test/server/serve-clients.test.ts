@@ -1,0 +1,114 @@
+// The served channel read by taipan's own clients: the repodata gateway (304 on revalidation) and
+// `taipan create` as a subprocess installing a package that was uploaded to a private channel.
+import assert from "node:assert/strict";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, it } from "node:test";
+import { RepodataGateway } from "../../src/repodata/gateway.js";
+import { ChannelServer } from "../../src/server/serve/channel-server.js";
+import { loadServerConfig } from "../../src/server/serve/server-config.js";
+import { createToken } from "../../src/server/serve/token-store.js";
+import { Sandbox } from "../cli/support/cli-sandbox.js";
+import { makePackage, makeRoot, tempDir } from "./serve-support.js";
+
+let work: string;
+let server: ChannelServer;
+let url: string;
+let token: string;
+const log: { method: string; path: string; status: number }[] = [];
+
+before(async () => {
+  work = await tempDir("serve-clients");
+  const root = await makeRoot(work);
+  const config = loadServerConfig({ root, stateDir: join(work, "state") });
+  config.channels.set("priv", "private");
+  token = createToken(config.stateDir, [{ kind: "write", channel: "priv" }]).token;
+  server = new ChannelServer({ root, config, onRequest: (r) => log.push(r) });
+  url = await server.listen(0, "127.0.0.1");
+});
+
+after(async () => {
+  await server.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+it("the repodata gateway reads the served channel, then revalidates with a 304", async () => {
+  const cacheDir = join(work, "gw-cache");
+  const load = async () => {
+    const gw = new RepodataGateway({ cacheDir, refresh: true, shards: "never" });
+    try {
+      return await gw.load({ channels: [`${url}/pub`], subdirs: ["linux-64", "noarch"] });
+    } finally {
+      await gw.close();
+    }
+  };
+  const first = await load();
+  assert.deepEqual(
+    first.get("pubpkg").map((r) => r.fn),
+    ["pubpkg-1.0-0.conda"],
+  );
+  assert.equal(first.get("pubpkg")[0]!.url, `${url}/pub/noarch/pubpkg-1.0-0.conda`);
+  await server.idle(); // a request is logged just after its response is sent
+  log.length = 0;
+  const second = await load();
+  await server.idle();
+  assert.deepEqual(
+    second.get("pubpkg").map((r) => r.fn),
+    ["pubpkg-1.0-0.conda"],
+  );
+  const noarch = log.filter((l) => l.path.startsWith("/pub/noarch/repodata"));
+  assert.ok(noarch.length > 0);
+  assert.ok(
+    noarch.some((l) => l.status === 304),
+    `expected a 304 among ${JSON.stringify(noarch)}`,
+  );
+  assert.ok(!noarch.some((l) => l.status === 200), "nothing downloaded again");
+});
+
+it("a package uploaded with PUT is installed by `taipan create` from the private channel", async () => {
+  const built = await makePackage(
+    work,
+    { name: "served", version: "3.0", depends: ["privpkg"] },
+    join(work, "out"),
+  );
+  const put = await fetch(`${url}/api/channels/priv/noarch/served-3.0-0.conda`, {
+    method: "PUT",
+    body: await readFile(built.path),
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  assert.equal(put.status, 201);
+  const sandbox = await Sandbox.create("serve-create");
+  try {
+    const prefix = sandbox.path("env");
+    const anon = await sandbox.run([
+      "create",
+      "-p",
+      prefix,
+      "-c",
+      `${url}/priv`,
+      "--override-channels",
+      "served",
+      "-y",
+      "--json",
+    ]);
+    assert.notEqual(anon.code, 0, "the private channel refuses anonymous clients");
+    await sandbox.ok([
+      "create",
+      "-p",
+      prefix,
+      "-c",
+      `${url}/t/${token}/priv`,
+      "--override-channels",
+      "served",
+      "-y",
+      "-q",
+    ]);
+    assert.equal(await readFile(join(prefix, "share", "served", "hello.txt"), "utf8"), "served 3.0\n");
+    assert.equal(await readFile(join(prefix, "share", "privpkg", "hello.txt"), "utf8"), "privpkg 1.0\n");
+  } finally {
+    await sandbox.cleanup();
+  }
+  await server.idle();
+  const downloads = log.filter((l) => l.path.endsWith("/priv/noarch/served-3.0-0.conda"));
+  assert.ok(downloads.some((l) => l.status === 200 && l.path.startsWith("/t/<TOKEN>/")));
+});
