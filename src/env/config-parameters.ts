@@ -46,6 +46,8 @@ export const PARAMETERS: Readonly<Record<string, ParameterSpec>> = {
   auto_activate_base: { kind: "boolean" },
   show_channel_urls: { kind: "boolean" },
   create_default_packages: { kind: "sequence", envDelimiter: "," },
+  /** taipan: a supply-chain policy file (src/policy) enforced when solving. */
+  policy_file: { kind: "string", expand: true },
 };
 
 /** Canonical key for a key or alias, or undefined when taipan does not know it. */

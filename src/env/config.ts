@@ -30,6 +30,8 @@ export interface CondaConfig {
   auto_activate_base: boolean;
   show_channel_urls: boolean;
   create_default_packages: string[];
+  /** taipan: the policy file enforced at solve time ("" for none). */
+  policy_file: string;
 }
 
 export interface LoadedConfig extends CondaConfig {
@@ -315,6 +317,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     auto_activate_base: get("auto_activate_base", false),
     show_channel_urls: get("show_channel_urls", false),
     create_default_packages: get("create_default_packages", []),
+    policy_file:
+      typeof merged.policy_file === "string" && merged.policy_file !== ""
+        ? resolve(expandValue(merged.policy_file, env))
+        : "",
     sources,
     unknownKeys,
     activePrefix: baseEnv.CONDA_PREFIX ? resolve(baseEnv.CONDA_PREFIX) : undefined,

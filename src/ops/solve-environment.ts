@@ -8,6 +8,8 @@ import { detectVirtualPackages } from "../conda/virtual-packages.js";
 import type { ChannelPriority, LoadedConfig } from "../env/config.js";
 import { type PrefixRecord, readPrefixRecords } from "../install/conda-meta.js";
 import { recoverPrefix } from "../install/transaction.js";
+import { loadPolicy } from "../policy/load-policy.js";
+import type { Policy } from "../policy/policy.js";
 import type { RepodataIndex } from "../repodata/gateway.js";
 import { type SolveResult, solve, type UpdateModifier } from "../solver/conda/solve.js";
 import type { SatStats } from "../solver/sat/cdcl.js";
@@ -39,6 +41,11 @@ export interface EnvironmentRequest {
   signal?: AbortSignal;
   /** Called about once a second while a long solve runs. */
   onSolveProgress?: (stats: SatStats) => void;
+  /**
+   * The supply-chain policy to enforce; default: the files named by `TAIPAN_POLICY` or the
+   * `policy_file` setting, plus the prefix's `conda-meta/policy.yaml`.
+   */
+  policy?: Policy;
 }
 
 /** What a request resolves to, before anything is downloaded or linked. */
@@ -135,6 +142,8 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     const given = new Set(req.specs.map((s) => matchSpecName(s) ?? s));
     specs = [...requested].map(([name, spec]) => (given.has(name) ? spec : name));
   }
+  // Read before any download, so a broken policy file fails fast.
+  const policy = req.policy ?? loadPolicy({ policyFile: req.config.policy_file, prefix: req.prefix });
   const gateway = gatewayFor(req.config, { offline: req.offline });
   let index: RepodataIndex;
   try {
@@ -164,6 +173,8 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     channels: [...index.channels],
     // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
     parseSpec: (s) => MatchSpec.parse(s),
+    // Policy is a solver input: blocked candidates carry their reason into errors.
+    exclude: policy.isEmpty ? undefined : policy.exclude,
   });
   return {
     prefix: req.prefix,

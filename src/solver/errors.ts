@@ -23,25 +23,43 @@ export class UnsatisfiableError extends TaipanError {
   }
 }
 
-/** A requested spec matches no package in the channels searched (conda's PackagesNotFoundError). */
+/** A requested spec whose matching records all exist but are excluded (by a policy), grouped by reason. */
+export interface ExcludedMatches {
+  spec: string;
+  groups: { records: string; reason: string }[];
+}
+
+/**
+ * A requested spec matches no package in the channels searched (conda's PackagesNotFoundError),
+ * or, with `excluded`, only packages a policy excludes.
+ */
 export class PackagesNotFoundError extends TaipanError {
   readonly packages: string[];
   readonly channels: string[];
+  readonly excluded: ExcludedMatches[];
 
-  constructor(packages: string[], channels: string[] = []) {
+  constructor(packages: string[], channels: string[] = [], excluded: ExcludedMatches[] = []) {
     const where = channels.length
       ? `\n\nCurrent channels:\n${channels.map((c) => `  - ${c}`).join("\n")}`
       : "";
+    const why = excluded.length
+      ? `\n\nMatching packages exist, but every one of them is excluded by policy:\n${excluded
+          .flatMap((x) => x.groups.map((g) => `  - ${x.spec}: ${g.records} is excluded (${g.reason})`))
+          .join("\n")}`
+      : "";
     super(
       "PACKAGES_NOT_FOUND",
-      `The following packages are not available from current channels:\n\n${packages.map((p) => `  - ${p}`).join("\n")}${where}`,
+      `The following packages are not available from current channels:\n\n${packages.map((p) => `  - ${p}`).join("\n")}${why}${where}`,
       {
-        hint: "Check the spelling and version, search other channels (`-c conda-forge`), or relax the version.",
+        hint: excluded.length
+          ? "Request a version the policy allows, or ask the policy's owner for an exception (`taipan audit --help` describes policies)."
+          : "Check the spelling and version, search other channels (`-c conda-forge`), or relax the version.",
         exceptionName: "PackagesNotFoundError",
       },
     );
     this.packages = packages;
     this.channels = channels;
+    this.excluded = excluded;
   }
 }
 

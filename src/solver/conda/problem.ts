@@ -44,6 +44,8 @@ export interface ProblemOptions {
   extraRecords?: PackageRecord[];
   /** Specs that restrict a name if present (pins); non-matching records are excluded. */
   pins?: SolverSpec[];
+  /** Why a record may not be a candidate (a supply-chain policy), or undefined when it may. */
+  exclude?: (r: PackageRecord) => string | undefined;
 }
 
 const ROOT = 1;
@@ -131,20 +133,31 @@ export class CondaProblem {
     return list;
   }
 
-  /** Loads a name: filters by channel priority and pins, sorts, creates variables. */
+  /** Loads a name: filters by policy, channel priority and pins, sorts, creates variables. */
   entry(name: string): NameEntry {
     let e = this.names.get(name);
     if (e) return e;
     const all = this.raw(name);
     const excluded: Exclusion[] = [];
     let records = all;
-    if (this.opts.channelPriority === "strict" && !name.startsWith("__") && all.length > 0) {
+    const exclude = this.opts.exclude;
+    if (exclude && !name.startsWith("__")) {
+      // Policy first: a record the policy forbids counts as absent, so strict priority can fall
+      // through to a channel whose builds are allowed.
+      records = all.filter((r) => {
+        const why = exclude(r);
+        if (why === undefined) return true;
+        excluded.push({ record: r, reason: why });
+        return false;
+      });
+    }
+    if (this.opts.channelPriority === "strict" && !name.startsWith("__") && records.length > 0) {
       // conda's strict priority: a name comes only from the highest-priority channel that has it
       // (installed records stay candidates so an environment can be kept as it is).
       let best = Number.POSITIVE_INFINITY;
-      for (const r of all) best = Math.min(best, this.rankOf(r));
+      for (const r of records) best = Math.min(best, this.rankOf(r));
       const favored = this.opts.favored?.get(name);
-      records = all.filter((r) => {
+      records = records.filter((r) => {
         if (this.rankOf(r) === best || r === favored || this.extraSet.has(r)) return true;
         excluded.push({
           record: r,

@@ -1,8 +1,13 @@
 import type { PackageRecord } from "../../conda/package-record.js";
 import type { SatResult, SatStats } from "../sat/cdcl.js";
-import { PackagesNotFoundError, SolveAbortedError, UnsatisfiableError } from "../errors.js";
+import {
+  type ExcludedMatches,
+  PackagesNotFoundError,
+  SolveAbortedError,
+  UnsatisfiableError,
+} from "../errors.js";
 import type { ChannelPriority, RecordIndex } from "./candidates.js";
-import { explainUnsat } from "./explain.js";
+import { describeRecords, explainUnsat } from "./explain.js";
 import { improveSolution } from "./optimize.js";
 import { CondaProblem } from "./problem.js";
 import { parseSolverSpec, type SolverSpec } from "./spec.js";
@@ -40,6 +45,11 @@ export interface SolveRequest {
   parseSpec?: (s: string) => SolverSpec;
   /** Run conda's global optimisation pass after the greedy solution (default true). */
   optimize?: boolean;
+  /**
+   * A supply-chain policy: the reason a record may not be a candidate, or undefined. Excluded
+   * records are kept as exclusions, so errors and explanations can say why they were not used.
+   */
+  exclude?: (r: PackageRecord) => string | undefined;
 }
 
 export interface SolveStats extends SatStats {
@@ -206,10 +216,34 @@ function prepare(
     favored,
     extraRecords: installed,
     pins: (req.pinned ?? []).map((p) => toSpec(p, parse)),
+    exclude: req.exclude,
   });
   // conda raises PackagesNotFoundError for requested specs that match no record at all
   const missing = specs.filter((s) => !problem.raw(s.name).some((r) => s.matches(r)));
   if (missing.length) throw new PackagesNotFoundError(missing.map(String), req.channels);
+  if (req.exclude) {
+    // Records match, but the policy rules out every one of them: say so, and why.
+    const blocked: ExcludedMatches[] = [];
+    for (const s of specs) {
+      const matching = problem.raw(s.name).filter((r) => s.matches(r));
+      if (s.name.startsWith("__") || matching.some((r) => req.exclude!(r) === undefined)) continue;
+      const byReason = new Map<string, PackageRecord[]>();
+      for (const r of matching) {
+        const why = req.exclude(r)!;
+        byReason.set(why, [...(byReason.get(why) ?? []), r]);
+      }
+      blocked.push({
+        spec: String(s),
+        groups: [...byReason].map(([reason, recs]) => ({ records: describeRecords(recs), reason })),
+      });
+    }
+    if (blocked.length)
+      throw new PackagesNotFoundError(
+        blocked.map((b) => b.spec),
+        req.channels,
+        blocked,
+      );
+  }
   for (const s of specs) problem.request(s);
   for (const s of extraSpecs) problem.request(s);
   for (const s of attempt.soft) problem.request(s);
