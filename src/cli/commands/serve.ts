@@ -77,8 +77,9 @@ export function register(program: Command): void {
     .option("--port <port>", "port to listen on (0 picks a free one)", "8000");
   addStateOptions(serve);
   addOutputOptions(serve);
-  serve.action(async (root: string | undefined, opts: ServeOpts) => {
+  serve.action(async (rootArg: string | undefined, opts: ServeOpts) => {
     const mode = outputMode(opts);
+    const root = rootArg ?? opts.root;
     if (root === undefined) throw new UsageError("taipan serve needs the ROOT directory to serve");
     const port = Number.parseInt(opts.port, 10);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
