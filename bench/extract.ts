@@ -17,6 +17,8 @@ import { isAbsolute, join } from "node:path";
 import { extractPackage } from "../src/package/extract.js";
 import { packPackage } from "../src/package/pack/pack.js";
 import { validateRecipe } from "../src/package/pack/recipe.js";
+import { sharedData } from "../test/support/paths.js";
+import { median } from "./median.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -25,19 +27,7 @@ const opt = (name: string, dflt: number) => {
 };
 const runs = opt("--runs", 5);
 const level = opt("--level", 10);
-const DATA = join(
-  import.meta.dirname ?? new URL(".", import.meta.url).pathname,
-  "..",
-  "..",
-  "shared",
-  "data",
-  "packages",
-);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const DATA = sharedData("packages");
 
 function duSize(dir: string): number {
   return Number(execFileSync("du", ["-sb", "--apparent-size", dir]).toString().split("\t")[0]);

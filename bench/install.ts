@@ -26,18 +26,13 @@ import { PackageRecord } from "../src/conda/package-record.js";
 import { linkPackage } from "../src/install/link.js";
 import { readPackageContents } from "../src/install/package-contents.js";
 import { executeTransaction, planTransaction, type TargetPackage } from "../src/install/transaction.js";
+import { sharedData } from "../test/support/paths.js";
+import { median } from "./median.js";
 
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf("--runs") + 1]) || 7;
 const keep = args.includes("--keep");
-const DATA = join(
-  import.meta.dirname ?? new URL(".", import.meta.url).pathname,
-  "..",
-  "..",
-  "shared",
-  "data",
-  "packages",
-);
+const DATA = sharedData("packages");
 const PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3";
 
 const REAL = [
@@ -101,11 +96,6 @@ function makeSynthetic(pkgs: string, name: string, source: string): string {
     JSON.stringify({ name, version: "1.0", build: "0", build_number: 0, depends: [], subdir: "linux-64" }),
   );
   return dir;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 interface Sample {

@@ -12,6 +12,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SparseRepodata } from "../src/repodata/sparse-index.js";
+import { median } from "./median.js";
 import { syntheticRepodata } from "./repodata-synthetic.js";
 
 interface ChildResult {
@@ -80,12 +81,6 @@ async function child(mode: string, file: string): Promise<void> {
     lookupMs,
   };
   process.stdout.write(JSON.stringify(out));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function runChild(mode: string, file: string): ChildResult {
