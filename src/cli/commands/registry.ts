@@ -23,7 +23,10 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: 
   index: () => import("./index.js"),
   env: () => import("./env.js"),
   clean: () => import("./clean.js"),
+  audit: () => import("./audit.js"),
+  sbom: () => import("./sbom.js"),
   serve: () => import("./serve.js"),
+  mirror: () => import("./mirror.js"),
 };
 
 /** Names registered by another command's module. */
