@@ -10,6 +10,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { sortKeys } from "../conda/json-text.js";
 import { PackageRecord } from "../conda/package-record.js";
 import { PrefixStateError } from "./install-errors.js";
 
@@ -73,16 +74,6 @@ export function condaMetaDir(prefix: string): string {
 /** `<name>-<version>-<build>.json`, the name conda gives each record. */
 export function recordFileName(record: PackageRecord): string {
   return `${record.distName}.json`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
 }
 
 /** The JSON conda writes for a prefix record: repodata fields + install fields, keys sorted, indent 2. */

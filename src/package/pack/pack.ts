@@ -4,6 +4,7 @@ import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compress } from "@mongodb-js/zstd";
 import { TaipanError } from "../../conda/errors.js";
+import { sortedJsonText } from "../../conda/json-text.js";
 import { currentSubdir } from "../../conda/platform.js";
 import { PackageRecord } from "../../conda/package-record.js";
 import { type TarMember, writeTar } from "../tar-write.js";
@@ -52,17 +53,7 @@ const ARCH_OF: Record<string, [string, string]> = {
 
 /** Serialises like conda-build's `json.dump(..., indent=2, sort_keys=True)` so files diff cleanly. */
 function sortedJson(v: unknown): Buffer {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
-    if (x && typeof x === "object")
-      return Object.fromEntries(
-        Object.keys(x)
-          .sort()
-          .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
-      );
-    return x;
-  };
-  return Buffer.from(`${JSON.stringify(sort(v), null, 2)}\n`);
+  return Buffer.from(`${sortedJsonText(v)}\n`);
 }
 
 /** index.json as conda-build writes it (arch/platform null for noarch). */

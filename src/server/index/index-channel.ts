@@ -4,9 +4,9 @@ import { join, resolve } from "node:path";
 import { compress } from "@mongodb-js/zstd";
 import { TaipanError } from "../../conda/errors.js";
 import { splitArchiveExtension } from "../../conda/archive-name.js";
+import { sortedJsonText } from "../../conda/json-text.js";
 import { buildChannelData } from "./channeldata.js";
 import { loadIndexCache, saveIndexCache } from "./index-cache.js";
-import { sortedJsonText } from "./json-text.js";
 import { type IndexedPackage, readIndexedPackage } from "./package-entry.js";
 import { buildShards } from "./shards.js";
 

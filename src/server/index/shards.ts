@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { compress } from "@mongodb-js/zstd";
 import { Packr } from "msgpackr";
-import { sortKeys } from "./json-text.js";
+import { sortKeys } from "../../conda/json-text.js";
 
 /*
  * CEP 16 sharded repodata: one zstd-compressed msgpack shard per package name, stored under
