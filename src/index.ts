@@ -224,6 +224,7 @@ export {
 export { parseSolverSpec, type SolverSpec } from "./solver/conda/spec.js";
 export {
   type ConflictNode,
+  type ExcludedMatches,
   PackagesNotFoundError,
   SolveAbortedError,
   UnsatisfiableError,
@@ -297,3 +298,21 @@ export {
   type TransactionResult,
 } from "./install/transaction.js";
 export { type PrefixProblem, type PrefixVerification, verifyPrefix } from "./install/verify-prefix.js";
+export { type Advisory, AdvisoryIndex, type AdvisoryMatch, readAdvisoryFile } from "./policy/advisories.js";
+export { type AuditFinding, type AuditReport, auditFindingToJson, auditRecords } from "./policy/audit.js";
+export { cvss3BaseScore } from "./policy/cvss.js";
+export { PolicyFileError, PolicyViolationError, type Violation } from "./policy/errors.js";
+export {
+  isSpdxExpression,
+  type LicenseExpr,
+  licenseToString,
+  normalizeLicenseTerm,
+  parseLicense,
+} from "./policy/license-expression.js";
+export { loadPolicy, type PolicySources, policyFiles } from "./policy/load-policy.js";
+export { type Evaluation, Policy, type PolicyOptions } from "./policy/policy.js";
+export { parsePolicyText, type RuleSpec, readPolicyFile, type Severity } from "./policy/policy-file.js";
+export { condaPurl } from "./policy/purl.js";
+export { cycloneDxSbom } from "./policy/sbom-cyclonedx.js";
+export type { SbomOptions } from "./policy/sbom-graph.js";
+export { spdxSbom } from "./policy/sbom-spdx.js";
