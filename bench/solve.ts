@@ -1,6 +1,7 @@
 // Solver benchmark: taipan vs rattler (resolvo, wasm) vs libsolv built with conda support, on the
 // real snapshots in ../shared/data/channels and a generated ~450k-record channel, in one run.
 //   node --import tsx bench/solve.ts [--runs 5] [--peers DIR] [--synthetic DIR] [--skip-synthetic]
+//        [--only SUBSTRING]   (only the cases whose label contains SUBSTRING)
 // --peers: a set-up copy of ../shared/peers (default: copy it to a temp dir and run its setup.sh;
 // the copy is removed afterwards unless --keep-peers).
 // --synthetic: where the generated channel lives (generated there, scale 2.2, if missing).
@@ -202,6 +203,8 @@ const SOLVERS: [string, (c: Case) => Sample][] = [
   ["libsolv", (c) => runPeer("solve-libsolv.mjs", c, [])],
 ];
 
+const only = opt("--only");
+if (only) CASES.splice(0, CASES.length, ...CASES.filter((c) => c.label.includes(only)));
 const rows: string[] = [];
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(x < 10 ? 1 : 0) : "–");
 console.log(
