@@ -238,6 +238,13 @@ export {
   type SubdirSummary,
 } from "./server/index/index-channel.js";
 export { type ShardFile, buildShards } from "./server/index/shards.js";
+export {
+  dependencyClosure,
+  MirrorError,
+  type MirrorOptions,
+  type MirrorResult,
+  mirrorChannel,
+} from "./server/mirror/mirror-channel.js";
 export { AuditLog, type AuditEntry, type AuditVerification, verifyAuditLog } from "./server/serve/audit-log.js";
 export { ChannelServer, type ChannelServerOptions } from "./server/serve/channel-server.js";
 export { AuditChainError, HttpError, ServerConfigError, TokenError } from "./server/serve/errors.js";

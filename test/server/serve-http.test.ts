@@ -21,6 +21,11 @@ before(async () => {
   await writeFile(join(work, "server.yaml"), "channels:\n  priv: private\n  pub: {access: public}\n");
   await writeFile(join(work, "secret.txt"), "outside the root\n");
   await symlink(join(work, "secret.txt"), join(root, "pub", "noarch", "escape.json"));
+  await symlink(
+    join(root, "priv", "noarch", "repodata.json"),
+    join(root, "pub", "noarch", "into-private.json"),
+  );
+  await symlink(join(root, "pub", "noarch", "repodata.json"), join(root, "pub", "noarch", "alias.json"));
   const config = loadServerConfig({
     root,
     configFile: join(work, "server.yaml"),
@@ -148,6 +153,10 @@ describe("GET/HEAD of channel files", () => {
     const link = await raw("/pub/noarch/escape.json");
     assert.equal(link.status, 404);
     assert.doesNotMatch(link.body.toString(), /outside the root/);
+    const cross = await raw("/pub/noarch/into-private.json");
+    assert.equal(cross.status, 404, "a link from a public channel into a private one");
+    assert.doesNotMatch(cross.body.toString(), /privpkg/);
+    assert.equal((await raw("/pub/noarch/alias.json")).status, 200, "links inside the channel are fine");
   });
 
   it("lists only visible channels at /api/channels", async () => {

@@ -58,7 +58,6 @@ export class ChannelServer {
   private readonly locks = new ChannelLocks();
   private server: Server | undefined;
   private audit: AuditLog | undefined;
-  private realRoot = "";
   private readonly inflight = new Set<Promise<void>>();
   private releaseState: (() => Promise<void>) | undefined;
 
@@ -70,7 +69,13 @@ export class ChannelServer {
 
   /** Starts listening; resolves with the base URL (`http://host:port`). */
   async listen(port = 8000, host = "127.0.0.1"): Promise<string> {
-    this.realRoot = await realpath(this.root);
+    const st = await stat(this.root).catch(() => undefined);
+    if (!st?.isDirectory())
+      throw new ServerConfigError(
+        this.root,
+        "ROOT is not a directory",
+        "Give the directory holding <channel>/<subdir>/ folders.",
+      );
     await this.lockState();
     this.audit = await AuditLog.open(this.config.stateDir);
     const server = createServer((req, res) => {
@@ -169,10 +174,21 @@ export class ChannelServer {
           ? e
           : new HttpError(500, "INTERNAL", `internal error: ${e instanceof Error ? e.message : String(e)}`);
       status = err.status;
-      if (!res.headersSent) sendJson(res, err.status, { error: err.code, message: err.message }, err.headers);
+      // A refused upload's body is not read: drain what is in flight, and close the connection
+      // rather than wait for the rest of a possibly huge body.
+      const unread = !req.complete;
+      if (!res.headersSent)
+        sendJson(
+          res,
+          err.status,
+          { error: err.code, message: err.message },
+          {
+            ...err.headers,
+            ...(unread ? { Connection: "close" } : {}),
+          },
+        );
       else res.destroy();
-      // A request body we stopped reading (refused upload) must not keep the connection stuck.
-      if (!req.complete) req.resume();
+      if (unread) req.resume();
     }
     await this.audit?.append({
       time: new Date().toISOString(),
@@ -288,15 +304,21 @@ export class ChannelServer {
     return res.statusCode;
   }
 
-  /** The real path of a regular file inside ROOT, or undefined (missing, directory, or a symlink out). */
+  /**
+   * The real path of a regular file inside its channel, or undefined (missing, a directory, or a
+   * symlink leading out). The bound is the channel, not ROOT: a link from a public channel into a
+   * private one would otherwise hand out the private file without a token.
+   */
   private async resolveFile(seg: string[]): Promise<string | undefined> {
     let real: string;
+    let channelReal: string;
     try {
+      channelReal = await realpath(join(this.root, seg[0]!));
       real = await realpath(join(this.root, ...seg));
     } catch {
       return undefined;
     }
-    if (!real.startsWith(this.realRoot + sep)) return undefined;
+    if (!real.startsWith(channelReal + sep)) return undefined;
     const st = await stat(real).catch(() => undefined);
     return st?.isFile() ? real : undefined;
   }

@@ -9,7 +9,6 @@ const CONTENT_TYPES: [suffix: string, type: string][] = [
   [".msgpack.zst", "application/zstd"],
   [".zst", "application/zstd"],
   [".json.bz2", "application/x-bzip2"],
-  [".tar.bz2", "application/x-tar"],
   [".bz2", "application/x-bzip2"],
   [".conda", "application/octet-stream"],
   [".html", "text/html; charset=utf-8"],
