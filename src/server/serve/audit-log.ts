@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { open, readFile, mkdir, writeFile, rename } from "node:fs/promises";
+import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuditChainError } from "./errors.js";
 
@@ -36,12 +36,14 @@ function sha256(text: string): string {
 
 /**
  * An append-only JSON-lines log where every line carries the sha256 of the line before it: editing,
- * removing or inserting a line breaks the chain at that point (`verifyAuditLog`). Appends are
- * serialised in one queue so lines never interleave and the chain stays linear.
+ * removing or inserting a line breaks the chain at that point (`verifyAuditLog`). Appends go
+ * through one writer so lines never interleave and the chain stays linear; lines that arrive while
+ * a write is running are batched into the next write (one append and one head update per batch).
  */
 export class AuditLog {
   private last = GENESIS;
-  private queue: Promise<void> = Promise.resolve();
+  private pending: { entry: Omit<AuditEntry, "prev">; done: () => void }[] = [];
+  private writing: Promise<void> | undefined;
   private failed: unknown;
 
   private constructor(private readonly stateDir: string) {}
@@ -49,41 +51,78 @@ export class AuditLog {
   static async open(stateDir: string): Promise<AuditLog> {
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const log = new AuditLog(stateDir);
-    const text = await readFile(auditFile(stateDir), "utf8").catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return "";
-      throw e;
-    });
-    const lines = text.split("\n").filter((l) => l !== "");
-    if (lines.length > 0) log.last = sha256(lines[lines.length - 1]!);
+    const last = await lastLine(auditFile(stateDir));
+    if (last !== undefined) log.last = sha256(last);
     return log;
   }
 
+  /** Queues a line; resolves once it is written. Lines queued meanwhile go out in one write. */
   append(entry: Omit<AuditEntry, "prev">): Promise<void> {
-    this.queue = this.queue
-      .then(async () => {
-        const line = JSON.stringify({ ...entry, prev: this.last });
+    return new Promise((done) => {
+      this.pending.push({ entry, done });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0);
+      let text = "";
+      let last = this.last;
+      for (const { entry } of batch) {
+        const line = JSON.stringify({ ...entry, prev: last });
+        text += `${line}\n`;
+        last = sha256(line);
+      }
+      try {
         const fh = await open(auditFile(this.stateDir), "a", 0o600);
         try {
-          await fh.write(`${line}\n`);
+          await fh.write(text);
         } finally {
           await fh.close();
         }
-        this.last = sha256(line);
+        this.last = last;
         const head = headFile(this.stateDir);
-        await writeFile(`${head}.tmp`, `${this.last}\n`);
-        await rename(`${head}.tmp`, head);
-      })
-      .catch((e) => {
-        // An audit write that fails must not crash the server, but it is reported on close.
+        await writeFile(`${head}.${process.pid}.tmp`, `${last}\n`);
+        await rename(`${head}.${process.pid}.tmp`, head);
+      } catch (e) {
+        // An audit write that fails must not crash the server; it is reported by flush() on close.
         this.failed ??= e;
-      });
-    return this.queue;
+      }
+      for (const { done } of batch) done();
+    }
+    this.writing = undefined;
   }
 
   /** Waits for every queued line; throws if any line could not be written. */
   async flush(): Promise<void> {
-    await this.queue;
+    while (this.writing) await this.writing;
     if (this.failed) throw this.failed;
+  }
+}
+
+/** The last line of a file without reading all of it (audit logs grow without bound). */
+async function lastLine(file: string): Promise<string | undefined> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(file, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    for (let window = 64 * 1024; ; window *= 4) {
+      const start = Math.max(0, size - window);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      const text = buf.toString("utf8").replace(/\n+$/, "");
+      const nl = text.lastIndexOf("\n");
+      if (nl >= 0) return text.slice(nl + 1);
+      if (start === 0) return text === "" ? undefined : text;
+    }
+  } finally {
+    await fh.close();
   }
 }
 
