@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { AuditLog, auditFile, GENESIS, verifyAuditLog } from "../../src/server/serve/audit-log.js";
 import { AuditChainError } from "../../src/server/serve/errors.js";
