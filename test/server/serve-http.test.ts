@@ -4,7 +4,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ChannelServer } from "../../src/server/serve/channel-server.js";
-import { createToken } from "../../src/server/serve/token-store.js";
+import { createToken, hashToken, revokeToken } from "../../src/server/serve/token-store.js";
 import { loadServerConfig } from "../../src/server/serve/server-config.js";
 import { makeRoot, tempDir } from "./serve-support.js";
 
@@ -14,11 +14,22 @@ let server: ChannelServer;
 let url: string;
 let readToken: string;
 let writeToken: string;
+const YAML_TOKEN = "tpn-listed-in-server-yaml-0001";
 
 before(async () => {
   work = await tempDir("serve-http");
   root = await makeRoot(work);
-  await writeFile(join(work, "server.yaml"), "channels:\n  priv: private\n  pub: {access: public}\n");
+  await writeFile(
+    join(work, "server.yaml"),
+    [
+      "channels:",
+      "  priv: private",
+      "  pub: {access: public}",
+      "tokens:",
+      `  - {id: from-yaml, sha256: ${hashToken(YAML_TOKEN)}, scopes: ["read:priv"]}`,
+      "",
+    ].join("\n"),
+  );
   await writeFile(join(work, "secret.txt"), "outside the root\n");
   await symlink(join(work, "secret.txt"), join(root, "pub", "noarch", "escape.json"));
   await symlink(
@@ -209,6 +220,14 @@ describe("tokens", () => {
     assert.equal((await fetch(`${url}/t/${readToken}/pub/noarch/repodata.json`)).status, 200);
   });
 
+  it("accepts tokens listed (hashed) in server.yaml; a revoked token stops working without a restart", async () => {
+    assert.equal((await fetch(`${url}/t/${YAML_TOKEN}/priv/noarch/repodata.json`)).status, 200);
+    const extra = createToken(join(work, "state"), [{ kind: "read", channel: "priv" }]);
+    assert.equal((await fetch(`${url}/t/${extra.token}/priv/noarch/repodata.json`)).status, 200);
+    assert.ok(revokeToken(join(work, "state"), extra.id));
+    assert.equal((await fetch(`${url}/t/${extra.token}/priv/noarch/repodata.json`)).status, 401);
+  });
+
   it("a private channel's missing files are 401 for anonymous callers, not 404", async () => {
     assert.equal((await fetch(`${url}/priv/noarch/nothing.conda`)).status, 401);
     assert.equal((await fetch(`${url}/t/${readToken}/priv/noarch/nothing.conda`)).status, 404);
@@ -216,6 +235,9 @@ describe("tokens", () => {
 
   it("tokens are stored hashed and never written to the audit log", async () => {
     await fetch(`${url}/t/${readToken}/priv/noarch/repodata.json`);
+    // Refused before parsing, and with `t` percent-encoded: still redacted.
+    assert.equal((await raw(`/t/${readToken}/pub/%2e%2e/x`)).status, 400);
+    assert.equal((await raw(`/%74/${readToken}/pub/%2e%2e/x`)).status, 400);
     const stored = await readFile(join(work, "state", "tokens.json"), "utf8");
     assert.doesNotMatch(stored, new RegExp(readToken));
     await server.close();
@@ -223,6 +245,7 @@ describe("tokens", () => {
     assert.doesNotMatch(log, new RegExp(readToken));
     assert.doesNotMatch(log, new RegExp(writeToken));
     assert.match(log, /"path":"\/t\/<TOKEN>\/priv\/noarch\/repodata.json"/);
+    assert.doesNotMatch(log, /tpn-listed/);
     url = await server.listen(0, "127.0.0.1");
   });
 });

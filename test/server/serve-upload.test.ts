@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AuditChainError } from "../../src/server/serve/errors.js";
@@ -153,6 +154,39 @@ describe("uploads", () => {
       body: bytes,
     });
     assert.equal(viaUrl.status, 201);
+  });
+
+  it("with Expect: 100-continue a refused upload is answered before its body is sent", async () => {
+    const built = await makePackage(work, { name: "expect", version: "1.0" }, join(work, "out-expect"));
+    const bytes = await readFile(built.path);
+    const send = (token: string | null) =>
+      new Promise<{ status: number; sentBody: boolean }>((ok, fail) => {
+        const u = new URL(url);
+        let sentBody = false;
+        const req = request({
+          host: u.hostname,
+          port: u.port,
+          method: "PUT",
+          path: "/api/channels/pub/noarch/expect-1.0-0.conda",
+          headers: {
+            Expect: "100-continue",
+            "Content-Length": bytes.length,
+            ...(token ? { Authorization: `Bearer ${token}` } : {}),
+          },
+        });
+        req.on("continue", () => {
+          sentBody = true;
+          req.end(bytes);
+        });
+        req.on("response", (res) => {
+          res.resume();
+          res.on("end", () => ok({ status: res.statusCode ?? 0, sentBody }));
+        });
+        req.on("error", fail);
+        req.flushHeaders();
+      });
+    assert.deepEqual(await send(reader), { status: 403, sentBody: false });
+    assert.deepEqual(await send(writer), { status: 201, sentBody: true });
   });
 
   it("serialises concurrent uploads to one subdir: every package ends up in repodata", async () => {

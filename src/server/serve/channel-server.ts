@@ -30,6 +30,21 @@ interface RequestRecord {
   sha256?: string;
 }
 
+/** A path refused before parsing, as it may be logged: tokens redacted, no query, bounded length. */
+function unparsedPath(url: string | undefined): string {
+  const parts = (url ?? "").split(/[?#]/)[0]!.split("/");
+  const decoded = (p: string) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  };
+  // `%74` is a `t` too: redact whatever follows any segment that decodes to it.
+  for (let i = 0; i + 1 < parts.length; i++) if (decoded(parts[i]!) === "t") parts[i + 1] = "<TOKEN>";
+  return parts.join("/").slice(0, 1024);
+}
+
 function sendJson(
   res: ServerResponse,
   status: number,
@@ -78,11 +93,15 @@ export class ChannelServer {
       );
     await this.lockState();
     this.audit = await AuditLog.open(this.config.stateDir);
-    const server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const p = this.handle(req, res);
       this.inflight.add(p);
       void p.finally(() => this.inflight.delete(p));
-    });
+    };
+    const server = createServer(onRequest);
+    // With `Expect: 100-continue` (curl does it for large bodies) the client waits: an upload
+    // refused for its token or name is answered before any of its body is sent.
+    server.on("checkContinue", onRequest);
     this.server = server;
     await new Promise<void>((ok, fail) => {
       server.once("error", (e) => {
@@ -164,7 +183,7 @@ export class ChannelServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rec: RequestRecord = { tokenId: null, path: "(unparsed)", bytes: 0 };
+    const rec: RequestRecord = { tokenId: null, path: unparsedPath(req.url), bytes: 0 };
     let status = 500;
     try {
       status = await this.route(req, res, rec);
@@ -262,6 +281,9 @@ export class ChannelServer {
           stateDir: this.config.stateDir,
           maxUploadBytes: this.config.maxUploadBytes,
           locks: this.locks,
+          acceptBody: () => {
+            if (/100-continue/i.test(req.headers.expect ?? "")) res.writeContinue();
+          },
         };
         if (method === "PUT") {
           this.require(who, "write", channel);

@@ -56,6 +56,7 @@ async function receive(
   req: IncomingMessage,
   dest: string,
   maxBytes: number,
+  accept: (() => void) | undefined,
 ): Promise<{ sha256: string; size: number }> {
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > maxBytes)
@@ -64,6 +65,8 @@ async function receive(
       "TOO_LARGE",
       `the upload is ${declared} bytes; this server accepts at most ${maxBytes}`,
     );
+  // Only now, with access and target checked, may a client waiting on `Expect: 100-continue` send.
+  accept?.();
   const hash = createHash("sha256");
   let size = 0;
   const meter = new Transform({
@@ -139,6 +142,8 @@ export interface UploadContext {
   stateDir: string;
   maxUploadBytes: number;
   locks: ChannelLocks;
+  /** Called once the upload is accepted, just before its body is read (100 Continue). */
+  acceptBody?: () => void;
 }
 
 /**
@@ -156,7 +161,7 @@ export async function handleUpload(
   await mkdir(scratch, { recursive: true });
   try {
     const tmp = join(scratch, target.fn);
-    const { sha256, size } = await receive(req, tmp, ctx.maxUploadBytes);
+    const { sha256, size } = await receive(req, tmp, ctx.maxUploadBytes, ctx.acceptBody);
     if (size === 0) throw badPackage("the upload is empty");
     const meta = await verifyPackage(tmp, target, scratch);
     const subdirDir = join(ctx.root, target.channel, target.subdir);
