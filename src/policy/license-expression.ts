@@ -112,6 +112,7 @@ const ALIASES: Record<string, string> = {
   ftl: "FTL",
   freetype: "FTL",
   ucd: "Unicode-DFS-2016",
+  netbsd: "BSD-2-Clause",
   unlicense: "Unlicense",
   wtfpl: "WTFPL",
   ofl: "OFL-1.1",
@@ -362,13 +363,18 @@ class Parser {
     // A parenthesis right after a name is a remark ("Modified BSD License (3-clause)",
     // "GNU General Public License v2+ (GPLv2+)"), not a group.
     if (this.peekOp() === "(") {
+      const words: string[] = [];
       let depth = 0;
       do {
-        const op = this.peekOp();
-        if (op === "(") depth++;
-        else if (op === ")") depth--;
+        const tok = this.tokens[this.i];
+        if ("word" in tok) words.push(tok.word);
+        else if (tok.op === "(") depth++;
+        else if (tok.op === ")") depth--;
         this.i++;
       } while (depth > 0 && this.i < this.tokens.length);
+      // An unrecognised name keeps its remark ("Free software (MIT-like)"): it is all we know.
+      if (x.kind === "license" && !x.spdx && words.length)
+        return { ...x, id: `${x.id} (${words.join(" ")})` };
     }
     return x;
   }
