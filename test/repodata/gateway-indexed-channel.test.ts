@@ -1,4 +1,4 @@
-// Interop: a channel written by `taipan index` (src/repodata/index) read back through the gateway,
+// Interop: a channel written by `taipan index` (src/server/index) read back through the gateway,
 // from disk and over HTTP, as full repodata (.json / .zst) and as CEP 16 shards.
 import assert from "node:assert/strict";
 import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RepodataGateway, type RepodataIndex } from "../../src/repodata/gateway.js";
-import { indexChannel } from "../../src/repodata/index/index-channel.js";
+import { indexChannel } from "../../src/server/index/index-channel.js";
 import { sharedData } from "../support/paths.js";
 import { TestServer } from "./http-fixture.js";
 
