@@ -112,3 +112,25 @@ it("a package uploaded with PUT is installed by `taipan create` from the private
   const downloads = log.filter((l) => l.path.endsWith("/priv/noarch/served-3.0-0.conda"));
   assert.ok(downloads.some((l) => l.status === 200 && l.path.startsWith("/t/<TOKEN>/")));
 });
+
+it("rattler (wasm, its own HTTP client through fetch) solves from the served private channel, reading CEP 16 shards", async () => {
+  const rattler = await import("@conda-org/rattler");
+  await server.idle();
+  log.length = 0;
+  const solved = await rattler.simpleSolve(
+    ["served"],
+    [`${url}/t/${token}/priv`],
+    ["linux-64", "noarch"],
+    null,
+  );
+  assert.deepEqual(solved.map((p) => `${p.packageName}-${p.version}-${p.build}`).sort(), [
+    "privpkg-1.0-0",
+    "served-3.0-0",
+  ]);
+  await server.idle();
+  const paths = log.filter((l) => l.status === 200).map((l) => l.path);
+  assert.ok(
+    paths.some((p) => /^\/t\/<TOKEN>\/priv\/noarch\/shards\/[0-9a-f]{64}\.msgpack\.zst$/.test(p)),
+    paths.join(" "),
+  );
+});
