@@ -8,6 +8,7 @@ import { verifyAuditLog } from "../../src/server/serve/audit-log.js";
 import { ChannelServer } from "../../src/server/serve/channel-server.js";
 import { loadServerConfig } from "../../src/server/serve/server-config.js";
 import { createToken } from "../../src/server/serve/token-store.js";
+import { makeConda } from "../package/craft-archive.js";
 import { makePackage, makeRoot, tempDir } from "./serve-support.js";
 
 let work: string;
@@ -117,6 +118,24 @@ describe("uploads", () => {
       { name: "plat", version: "1.0", noarch: undefined, subdir: "linux-64" },
       join(work, "out5"),
     );
+    // Metadata that matches, payloads that would write outside the prefix.
+    const evilIndex = {
+      name: "info/index.json",
+      data: Buffer.from(
+        JSON.stringify({
+          name: "evil",
+          version: "1.0",
+          build: "0",
+          build_number: 0,
+          depends: [],
+          subdir: "noarch",
+        }),
+      ),
+    };
+    const traversal = join(work, "evil-traversal.conda");
+    await makeConda(traversal, [{ name: "../../outside.txt", data: Buffer.from("x") }], [evilIndex]);
+    const linkOut = join(work, "evil-link.conda");
+    await makeConda(linkOut, [{ name: "lib/passwd", type: "symlink", linkname: "/etc/passwd" }], [evilIndex]);
     const before = await snapshot(join(root, "pub"));
     const cases: [string, Buffer, RegExp][] = [
       ["pub/noarch/named-1.0-0.conda", corrupt, /not a readable conda package/],
@@ -132,6 +151,8 @@ describe("uploads", () => {
       ["pub/noarch/notapackage.zip", goodBytes, /does not end in .conda or .tar.bz2/],
       ["pub/Linux_64/named-1.0-0.conda", goodBytes, /not a platform subdir/],
       ["pub/noarch/named-1.0-0.conda", Buffer.alloc(0), /empty/],
+      ["pub/noarch/evil-1.0-0.conda", await readFile(traversal), /does not extract safely/],
+      ["pub/noarch/evil-1.0-0.conda", await readFile(linkOut), /does not extract safely/],
     ];
     for (const [path, body, message] of cases) {
       const r = await put(path, body);
