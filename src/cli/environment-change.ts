@@ -45,7 +45,15 @@ async function confirm(mode: OutputMode, yes: boolean): Promise<void> {
   if (yes || mode.json || !process.stdin.isTTY) return;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = (await rl.question("\nProceed ([y]/n)? ")).trim().toLowerCase();
+    // Ctrl-C at the prompt arrives as readline's SIGINT (the terminal is in raw mode): a "no".
+    const answer = (
+      await new Promise<string>((resolve, reject) => {
+        rl.once("SIGINT", () => reject(new UserDeclinedError()));
+        rl.question("\nProceed ([y]/n)? ").then(resolve, reject);
+      })
+    )
+      .trim()
+      .toLowerCase();
     if (answer !== "" && answer !== "y" && answer !== "yes") throw new UserDeclinedError();
   } finally {
     rl.close();
@@ -98,11 +106,11 @@ async function changeEnvironment(
 ): Promise<void> {
   const { config, mode } = ctx;
   const abort = new AbortController();
-  // Ctrl-C during the solve keeps Node's default (exit at once): the solve is synchronous, so a
-  // listener would only run after it ends, and nothing has been written yet. From the download
-  // on, a listener cancels downloads; during linking it is deferred until the transaction ends,
-  // and a harder kill is recovered from the journal by the next command.
+  // Ctrl-C aborts the solve (it yields to the event loop) and the downloads; during linking the
+  // signal waits until the transaction ends (linking is synchronous), and a harder kill is
+  // recovered from the journal by the next command.
   const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
   try {
     info(mode, pc.dim(kind === "remove" ? "Collecting package metadata..." : "Solving environment..."));
     const solved =
@@ -150,7 +158,6 @@ async function changeEnvironment(
       if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
     }
     await confirm(mode, config.always_yes);
-    process.once("SIGINT", onSigint);
     const fetchList = mode.json ? await toFetch(plan.link.map((t) => t.record), config.pkgs_dirs) : [];
     const progress = createProgress(mode, plan.link.length);
     let result: Awaited<ReturnType<typeof applyEnvironment>>;

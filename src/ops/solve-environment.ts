@@ -11,7 +11,7 @@ import { recoverPrefix } from "../install/transaction.js";
 import { loadPolicy } from "../policy/load-policy.js";
 import type { Policy } from "../policy/policy.js";
 import type { RepodataIndex } from "../repodata/gateway.js";
-import { type SolveResult, solve, type UpdateModifier } from "../solver/conda/solve.js";
+import { type SolveResult, solveAsync, type UpdateModifier } from "../solver/conda/solve.js";
 import type { SatStats } from "../solver/sat/cdcl.js";
 import { gatewayFor } from "./channels.js";
 import { mergeSpecs, requestedSpecsOf } from "./requested-specs.js";
@@ -160,7 +160,8 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
     : req.kind === "install"
       ? "freeze_installed"
       : "update_specs";
-  const result = solve({
+  // The async solve yields to the event loop now and then, so Ctrl-C (an aborted signal) stops it.
+  const result = await solveAsync({
     specs,
     index,
     virtualPackages: detectVirtualPackages(subdir),
