@@ -247,7 +247,13 @@ export {
 } from "./server/mirror/mirror-channel.js";
 export { AuditLog, type AuditEntry, type AuditVerification, verifyAuditLog } from "./server/serve/audit-log.js";
 export { ChannelServer, type ChannelServerOptions } from "./server/serve/channel-server.js";
-export { AuditChainError, HttpError, ServerConfigError, TokenError } from "./server/serve/errors.js";
+export {
+  AuditChainError,
+  HttpError,
+  ServerConfigError,
+  ServerListenError,
+  TokenError,
+} from "./server/serve/errors.js";
 export { allows, formatScope, parseScope, type Scope } from "./server/serve/scopes.js";
 export { type ChannelAccess, loadServerConfig, type ServerConfig } from "./server/serve/server-config.js";
 export { createToken, hashToken, listTokens, revokeToken, TokenRegistry } from "./server/serve/token-store.js";

@@ -4,6 +4,7 @@ import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ChannelServer } from "../../src/server/serve/channel-server.js";
+import { ServerListenError } from "../../src/server/serve/errors.js";
 import { createToken, hashToken, revokeToken } from "../../src/server/serve/token-store.js";
 import { loadServerConfig } from "../../src/server/serve/server-config.js";
 import { makeRoot, tempDir } from "./serve-support.js";
@@ -248,4 +249,18 @@ describe("tokens", () => {
     assert.doesNotMatch(log, /tpn-listed/);
     url = await server.listen(0, "127.0.0.1");
   });
+});
+
+it("a taken port is a ServerListenError naming host and port, and frees the state lock", async () => {
+  const port = Number(new URL(url).port);
+  const stateDir = join(work, "state-second");
+  const second = () => new ChannelServer({ root, config: loadServerConfig({ root, stateDir }) });
+  await assert.rejects(second().listen(port, "127.0.0.1"), (e: unknown) => {
+    assert.ok(e instanceof ServerListenError);
+    assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port}: the port is already in use`));
+    return true;
+  });
+  const third = second();
+  await third.listen(0, "127.0.0.1");
+  await third.close();
 });

@@ -6,7 +6,7 @@ import lockfile from "proper-lockfile";
 import { isValidSubdirName } from "../../conda/archive-name.js";
 import { AuditLog } from "./audit-log.js";
 import { ChannelLocks } from "./channel-lock.js";
-import { HttpError, ServerConfigError } from "./errors.js";
+import { HttpError, ServerConfigError, ServerListenError } from "./errors.js";
 import { bearerToken, parseRequestPath } from "./request-path.js";
 import { type Action, allows } from "./scopes.js";
 import { channelAccess, type ServerConfig } from "./server-config.js";
@@ -104,10 +104,11 @@ export class ChannelServer {
     server.on("checkContinue", onRequest);
     this.server = server;
     await new Promise<void>((ok, fail) => {
-      server.once("error", (e) => {
+      server.once("error", (e: NodeJS.ErrnoException) => {
         void this.releaseState?.();
         this.releaseState = undefined;
-        fail(e);
+        this.server = undefined;
+        fail(new ServerListenError(host, port, e));
       });
       server.listen(port, host, () => {
         server.removeAllListeners("error");

@@ -42,3 +42,21 @@ export class HttpError extends TaipanError {
     this.headers = headers;
   }
 }
+
+/** The server could not bind its address (port taken, privileged port, unknown host). */
+export class ServerListenError extends TaipanError {
+  constructor(host: string, port: number, cause: NodeJS.ErrnoException) {
+    const why =
+      cause.code === "EADDRINUSE"
+        ? "the port is already in use"
+        : cause.code === "EACCES"
+          ? "permission denied (ports below 1024 need privileges)"
+          : cause.code === "EADDRNOTAVAIL" || cause.code === "ENOTFOUND"
+            ? "no such local address"
+            : (cause.message ?? String(cause));
+    super("SERVER_LISTEN", `cannot listen on ${host}:${port}: ${why}`, {
+      hint: "Pick another --port (0 chooses a free one) or --host.",
+      cause,
+    });
+  }
+}
