@@ -245,7 +245,12 @@ export {
   type MirrorResult,
   mirrorChannel,
 } from "./server/mirror/mirror-channel.js";
-export { AuditLog, type AuditEntry, type AuditVerification, verifyAuditLog } from "./server/serve/audit-log.js";
+export {
+  AuditLog,
+  type AuditEntry,
+  type AuditVerification,
+  verifyAuditLog,
+} from "./server/serve/audit-log.js";
 export { ChannelServer, type ChannelServerOptions } from "./server/serve/channel-server.js";
 export {
   AuditChainError,
@@ -256,7 +261,13 @@ export {
 } from "./server/serve/errors.js";
 export { allows, formatScope, parseScope, type Scope } from "./server/serve/scopes.js";
 export { type ChannelAccess, loadServerConfig, type ServerConfig } from "./server/serve/server-config.js";
-export { createToken, hashToken, listTokens, revokeToken, TokenRegistry } from "./server/serve/token-store.js";
+export {
+  createToken,
+  hashToken,
+  listTokens,
+  revokeToken,
+  TokenRegistry,
+} from "./server/serve/token-store.js";
 export {
   condaMetaDir,
   LINK_TYPE,
