@@ -98,7 +98,9 @@ export class ChannelServer {
       this.inflight.add(p);
       void p.finally(() => this.inflight.delete(p));
     };
-    const server = createServer(onRequest);
+    // Node's default 5-minute request timeout would cut a large upload on a slow link; headers
+    // must still arrive promptly so idle half-open requests do not pile up.
+    const server = createServer({ requestTimeout: 3_600_000, headersTimeout: 60_000 }, onRequest);
     // With `Expect: 100-continue` (curl does it for large bodies) the client waits: an upload
     // refused for its token or name is answered before any of its body is sent.
     server.on("checkContinue", onRequest);
