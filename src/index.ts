@@ -325,6 +325,7 @@ export { type PrefixProblem, type PrefixVerification, verifyPrefix } from "./ins
 export { type Advisory, AdvisoryIndex, type AdvisoryMatch, readAdvisoryFile } from "./policy/advisories.js";
 export { type AuditFinding, type AuditReport, auditFindingToJson, auditRecords } from "./policy/audit.js";
 export { cvss3BaseScore } from "./policy/cvss.js";
+export { enforcePolicy } from "./policy/enforce.js";
 export { PolicyFileError, PolicyViolationError, type Violation } from "./policy/errors.js";
 export {
   isSpdxExpression,

@@ -7,7 +7,8 @@ import { PackageRecord } from "../../src/conda/package-record.js";
 import { readAdvisoryFile } from "../../src/policy/advisories.js";
 import { cvss3BaseScore } from "../../src/policy/cvss.js";
 import { parseDuration } from "../../src/policy/duration.js";
-import { PolicyFileError } from "../../src/policy/errors.js";
+import { enforcePolicy } from "../../src/policy/enforce.js";
+import { PolicyFileError, PolicyViolationError } from "../../src/policy/errors.js";
 import { policyFiles } from "../../src/policy/load-policy.js";
 import { Policy } from "../../src/policy/policy.js";
 import { parsePolicyText } from "../../src/policy/policy-file.js";
@@ -292,5 +293,30 @@ describe("CVSS v3 base scores", () => {
     assert.equal(cvss3BaseScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"), 6.1);
     assert.equal(cvss3BaseScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N"), 0);
     assert.equal(cvss3BaseScore("AV:N/AC:L/Au:N/C:P/I:P/A:P"), undefined);
+  });
+});
+
+describe("enforcePolicy (installs that bypass the solver)", () => {
+  it("throws PolicyViolationError naming each package, rule and reason", () => {
+    const p = policyOf(
+      "rules:\n  - id: no-gpl\n    reason: legal said no\n    licenses: { deny: ['GPL-*'] }\n",
+    );
+    const readline = index2.get("readline")[0];
+    const zlib = index2.get("zlib")[0];
+    assert.doesNotThrow(() => enforcePolicy([zlib], p));
+    assert.throws(
+      () => enforcePolicy([zlib, readline], p),
+      (e: unknown) => {
+        assert.ok(e instanceof PolicyViolationError);
+        assert.equal(e.violations.length, 1);
+        assert.equal(e.violations[0].package, `readline-${readline.version}-${readline.build}`);
+        assert.match(
+          e.message,
+          /readline-.*: license 'GPL3': GPL-3.0-only is denied \(GPL-\*\) \(legal said no\) \[rule no-gpl\]/,
+        );
+        assert.equal(e.exceptionName, "PolicyViolationError");
+        return true;
+      },
+    );
   });
 });
