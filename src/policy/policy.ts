@@ -178,7 +178,24 @@ function rankOf(s: Severity | undefined): number {
 function advisoryCheck(rule: RuleSpec & { kind: "advisories" }): { check: Check; index: AdvisoryIndex } {
   const ignore = new Set(rule.ignore.map((s) => s.toUpperCase()));
   const all = rule.files
-    .flatMap((f) => readAdvisoryFile(f))
+    .flatMap((f) => {
+      try {
+        return readAdvisoryFile(f);
+      } catch (e) {
+        // name the rule that points at the file, too
+        if (e instanceof PolicyFileError && e.rule === undefined)
+          throw new PolicyFileError(
+            e.file,
+            e.message.replace(/^invalid policy file \S+ ?(\([^)]*\))?: /, ""),
+            {
+              rule: rule.id,
+              field: e.field ?? "files",
+              cause: e.cause,
+            },
+          );
+        throw e;
+      }
+    })
     .filter((a) => !ignore.has(a.id.toUpperCase()) && !a.aliases.some((x) => ignore.has(x.toUpperCase())));
   // Advisories with no severity stay in: an unrated vulnerability is not a harmless one.
   const threshold = rule.severity === undefined ? -1 : rankOf(rule.severity);

@@ -320,3 +320,27 @@ describe("enforcePolicy (installs that bypass the solver)", () => {
     );
   });
 });
+
+describe("advisory file errors", () => {
+  it("name the advisory file and the rule that points at it", () => {
+    const file = join(dir, "broken-osv.json");
+    writeFileSync(file, "{ not json");
+    assert.throws(
+      () => policyOf(`rules:\n  - id: cves\n    advisories: { files: [${JSON.stringify(file)}] }\n`),
+      (e: unknown) => {
+        assert.ok(e instanceof PolicyFileError);
+        assert.equal(e.rule, "cves");
+        assert.equal(e.file, file);
+        assert.match(
+          e.message,
+          /broken-osv\.json \(rule 'cves', field 'files'\): advisory file cannot be read as JSON/,
+        );
+        return true;
+      },
+    );
+    assert.throws(
+      () => policyOf(`advisories: [${JSON.stringify(join(dir, "missing.json"))}]\n`),
+      (e: unknown) => e instanceof PolicyFileError && /ENOENT/.test(e.message) && e.rule === "advisories",
+    );
+  });
+});
