@@ -204,6 +204,20 @@ export {
 export { type ArchiveFetchOptions, fetchArchive } from "./package/fetch-archive.js";
 export { isWritableDir, pkgsDirsFrom } from "./package/pkgs-dirs.js";
 export {
+  type CleanFindings,
+  countFindings,
+  findIndexCaches,
+  findTarballs,
+  findUnusedPackages,
+  removeAside,
+  removeFindings,
+  removeIndexCaches,
+  removePackage,
+  removeTarball,
+  writablePkgsDirs,
+} from "./package/cache-clean.js";
+export { type Cleanable, findCleanable, packageDirsInUse } from "./ops/clean-cache.js";
+export {
   type SatHooks,
   type SatResult,
   type SatSolveOptions,
