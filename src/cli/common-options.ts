@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { redactUrl } from "../conda/url-credentials.js";
 import { type LoadedConfig, loadConfig } from "../env/config.js";
 import { isEnvironment, resolvePrefix } from "../env/environments.js";
 import { EnvironmentLocationNotFound } from "./errors.js";
@@ -104,4 +105,15 @@ export function effectiveChannels(opts: GlobalOpts, config: LoadedConfig): strin
     else out.push(c);
   }
   return [...new Set(out)];
+}
+
+/**
+ * The command line as conda records it in `conda-meta/history` (`# cmd:`), with tokens and
+ * passwords in channel URLs masked: history files get shared and committed.
+ */
+export function recordedCommandLine(): string {
+  return `taipan ${process.argv
+    .slice(2)
+    .map((a) => redactUrl(a))
+    .join(" ")}`;
 }

@@ -7,7 +7,7 @@ import { applyEnvironment, planEnvironment } from "../ops/apply-environment.js";
 import { withPrefixLock } from "../ops/prefix-lock.js";
 import { type ChangeKind, type SolvedEnvironment, solveEnvironment } from "../ops/solve-environment.js";
 import { explainChoices } from "../solver/conda/explain.js";
-import { type CommandContext, effectiveChannels, type GlobalOpts } from "./common-options.js";
+import { type CommandContext, effectiveChannels, type GlobalOpts, recordedCommandLine } from "./common-options.js";
 import { TaipanError } from "../conda/errors.js";
 import { type OutputMode, info, printJson, warn } from "./output.js";
 import { planJson, renderPlan } from "./plan-view.js";
@@ -165,7 +165,7 @@ async function changeEnvironment(
       result = await applyEnvironment(solved, plan, {
         config,
         allowScripts: opts.allowScripts,
-        cmd: `taipan ${process.argv.slice(2).join(" ")}`,
+        cmd: recordedCommandLine(),
         onDownload: progress.onDownload,
         onLink: progress.onLink,
         signal: abort.signal,

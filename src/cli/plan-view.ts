@@ -4,7 +4,7 @@ import type { PrefixRecord } from "../install/conda-meta.js";
 import type { TransactionPlan } from "../install/transaction.js";
 import type { SolvedEnvironment } from "../ops/solve-environment.js";
 import { formatBytes, table } from "./output.js";
-import { channelDisplayName, listJsonEntry } from "./record-display.js";
+import { channelDisplayName, listJsonEntry, publicUrl } from "./record-display.js";
 
 /** A plan sorted into the groups conda's "Package Plan" shows. */
 export interface PlanGroups {
@@ -113,7 +113,7 @@ export function renderPlan(solved: SolvedEnvironment, plan: TransactionPlan): st
 }
 
 function linkEntry(r: PackageRecord): Record<string, unknown> {
-  return { ...listJsonEntry(r), url: r.url ?? "", sha256: r.sha256 ?? "", md5: r.md5 ?? "" };
+  return { ...listJsonEntry(r), url: publicUrl(r), sha256: r.sha256 ?? "", md5: r.md5 ?? "" };
 }
 
 /** conda's `--json` report of a transaction (`actions` with FETCH / LINK / UNLINK / PREFIX). */
@@ -128,7 +128,7 @@ export function planJson(
     dry_run: dryRun,
     prefix: solved.prefix,
     actions: {
-      FETCH: fetch.map((r) => ({ ...r.toJson(), url: r.url ?? "", channel: channelDisplayName(r), fn: r.fn })),
+      FETCH: fetch.map((r) => ({ ...r.toJson(), url: publicUrl(r), channel: channelDisplayName(r), fn: r.fn })),
       LINK: plan.link.map((t) => linkEntry(t.record)),
       UNLINK: plan.unlink.map((p) => linkEntry(p.record)),
       PREFIX: solved.prefix,

@@ -1,5 +1,6 @@
 import { Channel } from "../conda/channel.js";
 import type { PackageRecord } from "../conda/package-record.js";
+import { stripUrlCredentials } from "../conda/url-credentials.js";
 
 /** conda shows a channel's canonical name (`conda-forge`, `pkgs/main`), or the URL for channels elsewhere. */
 export function channelDisplayName(r: PackageRecord): string {
@@ -12,11 +13,17 @@ export function channelDisplayName(r: PackageRecord): string {
   }
 }
 
+/** A record's package URL as shown or exported: never with a token or password in it. */
+export function publicUrl(r: PackageRecord): string {
+  return r.url ? stripUrlCredentials(r.url) : "";
+}
+
 /** The URL of the channel's subdir (conda's `base_url` + subdir is the `url` minus the filename). */
 function baseUrlOf(r: PackageRecord): string | undefined {
   if (!r.url) return undefined;
-  const i = r.url.lastIndexOf("/");
-  const subdirUrl = r.url.slice(0, i);
+  const url = publicUrl(r);
+  const i = url.lastIndexOf("/");
+  const subdirUrl = url.slice(0, i);
   const j = subdirUrl.lastIndexOf("/");
   return subdirUrl.slice(0, j);
 }

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { sortKeys } from "../conda/json-text.js";
 import { PackageRecord } from "../conda/package-record.js";
 import { PrefixStateError } from "./install-errors.js";
+import { stripUrlCredentials } from "../conda/url-credentials.js";
 
 /**
  * Path types conda writes in a conda-meta record's `paths_data` (conda.models.enums.PathType): the
@@ -87,7 +88,8 @@ export function prefixRecordToJson(pr: PrefixRecord): Record<string, unknown> {
     features: pr.record.features.join(" "),
     fn: pr.record.fn,
     channel: pr.record.channel ?? "",
-    url: pr.record.url ?? "",
+    // Tokens and passwords never reach the disk; the cache and channel config supply them on fetch.
+    url: pr.record.url ? stripUrlCredentials(pr.record.url) : "",
     files: pr.files,
     paths_data: { paths_version: 1, paths: pr.paths },
     requested_spec: pr.requestedSpec ?? "",

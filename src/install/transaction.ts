@@ -34,6 +34,7 @@ import { type Clobber, type LinkMode, linkPackage, plannedTargetPaths, unlinkPac
 import { runLinkScript, type ScriptAction, scriptRelPath } from "./link-scripts.js";
 import { type PythonInfo, pycPath, pythonInfoFor } from "./noarch-python.js";
 import { type PackageContents, readPackageContents } from "./package-contents.js";
+import { stripUrlCredentials } from "../conda/url-credentials.js";
 
 /** A package the prefix should have after the transaction, with its extracted directory in a package cache. */
 export interface TargetPackage {
@@ -159,7 +160,7 @@ function pythonOf(records: PackageRecord[]): PythonInfo | undefined {
 function recordJsonOf(t: TargetPackage): Record<string, unknown> {
   const json = t.record.toJson();
   if (t.record.channel) json.channel = t.record.channel;
-  if (t.record.url) json.url = t.record.url;
+  if (t.record.url) json.url = stripUrlCredentials(t.record.url);
   json.fn = t.record.fn;
   return json;
 }

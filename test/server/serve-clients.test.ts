@@ -1,6 +1,7 @@
 // The served channel read by taipan's own clients: the repodata gateway (304 on revalidation) and
 // `taipan create` as a subprocess installing a package that was uploaded to a private channel.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
@@ -10,6 +11,20 @@ import { loadServerConfig } from "../../src/server/serve/server-config.js";
 import { createToken } from "../../src/server/serve/token-store.js";
 import { Sandbox } from "../cli/support/cli-sandbox.js";
 import { makePackage, makeRoot, tempDir } from "./serve-support.js";
+
+/** Files under `dir` whose bytes contain `needle` (relative paths). */
+function filesContaining(dir: string, needle: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && readFileSync(p).includes(needle)) out.push(p.slice(dir.length + 1));
+    }
+  };
+  walk(dir);
+  return out;
+}
 
 let work: string;
 let server: ChannelServer;
@@ -105,6 +120,25 @@ it("a package uploaded with PUT is installed by `taipan create` from the private
     ]);
     assert.equal(await readFile(join(prefix, "share", "served", "hello.txt"), "utf8"), "served 3.0\n");
     assert.equal(await readFile(join(prefix, "share", "privpkg", "hello.txt"), "utf8"), "privpkg 1.0\n");
+    // The token is needed to fetch, but is never written down or printed: not in conda-meta
+    // records or history, not in the package cache, not in the dry-run JSON or `list --json`.
+    assert.deepEqual(filesContaining(prefix, token), []);
+    assert.deepEqual(filesContaining(sandbox.pkgs, token), []);
+    const dry = await sandbox.ok([
+      "create",
+      "--dry-run",
+      "--json",
+      "-p",
+      sandbox.path("env2"),
+      "-c",
+      `${url}/t/${token}/priv`,
+      "--override-channels",
+      "served",
+    ]);
+    assert.ok(!dry.stdout.includes(token) && !dry.stderr.includes(token));
+    assert.match(dry.stdout, /"url": "http:\/\/127\.0\.0\.1:\d+\/priv\/noarch\/served-3\.0-0\.conda"/);
+    const list = await sandbox.ok(["list", "-p", prefix, "--json"]);
+    assert.ok(!list.stdout.includes(token));
   } finally {
     await sandbox.cleanup();
   }

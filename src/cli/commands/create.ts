@@ -12,6 +12,7 @@ import {
   addOutputOptions,
   addPrefixOptions,
   commandContext,
+  recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
 import { UsageError } from "../errors.js";
@@ -84,7 +85,7 @@ export function register(program: Command): void {
     // failed solve or a crash leaves the old environment intact instead of a deleted one.
     if (!input.explicit && input.specs.length === 0 && !opts.dryRun && !isEnv) {
       // conda creates an empty environment: just conda-meta/history.
-      createEmptyEnvironment(prefix, ctx.config, `taipan ${process.argv.slice(2).join(" ")}`);
+      createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
       if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
       else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
       return;

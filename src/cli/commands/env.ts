@@ -27,6 +27,7 @@ import {
   commandContext,
   effectiveChannels,
   type GlobalOpts,
+  recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
 import { EnvironmentLocationNotFound, UsageError } from "../errors.js";
@@ -322,7 +323,7 @@ function registerCreate(env: Command): void {
       }
       // Nothing to install: conda still makes the environment (conda-meta/history only).
       if (isEnv) await runEnvironmentChange("create", prefix, [], { ...changeOpts, quiet: true }, ctx);
-      createEmptyEnvironment(prefix, ctx.config, `taipan ${process.argv.slice(2).join(" ")}`);
+      createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
       if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
       else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
     } else {
