@@ -136,6 +136,40 @@ describe("taipan create under a policy", () => {
   });
 });
 
+describe("taipan install under the environment's own conda-meta/policy.yaml", () => {
+  it("keeps the denied versions out of the solve", async () => {
+    const env = sb.path("env3");
+    await sb.ok(["create", "-y", "-p", env]);
+    writeFileSync(
+      join(env, "conda-meta", "policy.yaml"),
+      "rules:\n  - id: ssl-101\n    reason: certified build only\n    packages: { deny: ['openssl 1.0.2*'] }\n",
+    );
+    const args = [
+      "install",
+      "--dry-run",
+      "--json",
+      "-p",
+      env,
+      "-c",
+      CHANNEL,
+      "--override-channels",
+      "--platform",
+      "linux-64",
+    ];
+    const [ok, denied] = await Promise.all([
+      sb.run([...args, "openssl"], { env: ENV }),
+      sb.run([...args, "openssl=1.0.2l"], { env: ENV }),
+    ]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.equal(linked(ok.stdout).get("openssl"), "1.0.1k");
+    assert.equal(denied.code, 1, denied.stdout);
+    assert.match(
+      (JSON.parse(denied.stdout) as { message: string }).message,
+      /openssl 1\.0\.2l is excluded \(by policy rule 'ssl-101': matches denied spec openssl=1\.0\.2 \(certified build only\)\)/,
+    );
+  });
+});
+
 describe("taipan audit", () => {
   it("lists violations with rule, reason and advisory, and exits 1", async () => {
     const [table, json, clean, none, own] = await Promise.all([
