@@ -74,7 +74,13 @@ function parseEvents(file: string, id: string, range: Obj): RangeEvent[] {
     }
   }
   const cmp = (a: RangeEvent, b: RangeEvent) =>
-    a.version === "0" ? (b.version === "0" ? 0 : -1) : b.version === "0" ? 1 : a.version.compare(b.version);
+    a.version === "0"
+      ? b.version === "0"
+        ? 0
+        : -1
+      : b.version === "0"
+        ? 1
+        : compareToBound(a.version, a.version.toString(), b.version);
   return events.sort(cmp);
 }
 
@@ -149,13 +155,27 @@ export function readAdvisoryFile(file: string): Advisory[] {
   return out;
 }
 
+// OpenSSL-style letter releases (1.0.2, 1.0.2a … 1.0.2z, 1.0.2za …) come after the bare number
+// upstream, while conda's order puts a letter suffix before it (1.0.2l < 1.0.2). Advisories are
+// written in upstream terms, so an advisory bound compares such versions the upstream way.
+const LETTER_RELEASE = /^z?[a-z]$/;
+
+function compareToBound(v: Version, text: string, bound: Version): number {
+  const b = bound.toString();
+  if (text !== b) {
+    if (text.startsWith(b) && /\d$/.test(b) && LETTER_RELEASE.test(text.slice(b.length))) return 1;
+    if (b.startsWith(text) && /\d$/.test(text) && LETTER_RELEASE.test(b.slice(text.length))) return -1;
+  }
+  return v.compare(bound);
+}
+
 function affects(pkg: AffectedPackage, v: Version, text: string): { hit: boolean; fixed?: string } {
   if (pkg.versions.has(text)) return { hit: true };
   for (const range of pkg.ranges) {
     let affected = false;
     let fixed: string | undefined;
     for (const e of range.events) {
-      const c = e.version === "0" ? 1 : v.compare(e.version);
+      const c = e.version === "0" ? 1 : compareToBound(v, text, e.version);
       if (e.kind === "introduced" && c >= 0) affected = true;
       else if (e.kind === "fixed") {
         if (c >= 0) affected = false;

@@ -344,3 +344,31 @@ describe("advisory file errors", () => {
     );
   });
 });
+
+describe("advisory ranges over OpenSSL-style letter releases", () => {
+  it("reads 1.0.2 → 1.0.2a … 1.0.2k upstream's way (conda would put 1.0.2k before 1.0.2)", () => {
+    const file = join(dir, "osv-102.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        id: "OSV-TEST-102",
+        affected: [
+          {
+            package: { ecosystem: "conda", name: "openssl" },
+            ranges: [{ type: "ECOSYSTEM", events: [{ introduced: "1.0.2" }, { fixed: "1.0.2k" }] }],
+          },
+        ],
+      }),
+    );
+    const p = policyOf(`advisories: [${JSON.stringify(file)}]\n`);
+    const affected = [
+      ...new Set(
+        index2
+          .get("openssl")
+          .filter((r) => !p.evaluate(r).allowed)
+          .map((r) => r.version),
+      ),
+    ];
+    assert.deepEqual(affected.sort(), ["1.0.2d", "1.0.2e", "1.0.2f", "1.0.2g", "1.0.2h", "1.0.2i", "1.0.2j"]);
+  });
+});
