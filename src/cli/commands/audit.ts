@@ -95,6 +95,7 @@ export function register(program: Command): void {
       const lines = [
         `Audited ${report.checked} packages in ${prefix} against ${report.rules.length} rule(s): ${report.rules.join(", ")}.`,
       ];
+      if (files.length) lines.push(`Policy: ${files.join(", ")}`);
       if (report.ok) lines.push("No violations found.");
       else {
         const rows = [["package", "version", "build", "rule", "advisory", "severity", "fixed in", "reason"]];
