@@ -9,6 +9,8 @@ import { recoverPrefix } from "../install/transaction.js";
 import { PackageCache } from "../package/cache.js";
 import { channelConfigOf } from "./channels.js";
 import type { SolvedEnvironment } from "./solve-environment.js";
+import { enforcePolicy } from "../policy/enforce.js";
+import { loadPolicy } from "../policy/load-policy.js";
 
 /**
  * An `@EXPLICIT` file is the environment: no solve, the URLs are the records (conda's
@@ -45,6 +47,8 @@ export async function explicitEnvironment(
     full.sha256 = r.sha256 ?? full.sha256;
     return full;
   });
+  // No solver runs, so the policy is checked here: an exact list has no alternatives to fall back to.
+  enforcePolicy(records, loadPolicy({ policyFile: config.policy_file, prefix }));
   // An explicit file lists the whole environment; what is installed but not listed stays (conda adds).
   const listed = new Set(records.map((r) => r.name));
   const kept = installed.filter((p) => !listed.has(p.record.name)).map((p) => p.record);
