@@ -18,6 +18,7 @@ const VALID = /^[*.+!_0-9a-z]+$/;
 const SPLIT = /[0-9]+|\*+|[^0-9*]+/g;
 const DIGITS = /^[0-9]+$/;
 const EMPTY: VersionComponent = [];
+const EMPTY_LIST: readonly VersionComponent[] = [];
 
 function fail(input: string, reason: string): never {
   throw new ParseError(
@@ -105,6 +106,55 @@ function canonicalKey(t: readonly VersionComponent[]): string {
   return comps.slice(0, end).join(".");
 }
 
+/** The flat numbers of a version whose every component is one number, else undefined. */
+function simpleParts(components: readonly VersionComponent[]): Float64Array | undefined {
+  const n = components.length;
+  for (let i = 0; i < n; i++) {
+    const c = components[i];
+    if (c.length !== 1 || typeof c[0] !== "number") return undefined;
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = components[i][0] as number;
+  return out;
+}
+
+/**
+ * Fast path for the most common spelling, plain dotted numbers (`1.26.4`, `2024.1`): no epoch,
+ * local part, letters or blanks, no empty component and no run of digits longer than 15 (those
+ * may need a bigint). It yields exactly what the general parser would (epoch 0 first, leading
+ * zeros dropped), without regular expressions or intermediate string arrays; anything else
+ * returns undefined and takes the general path.
+ */
+function parsePlainNumeric(input: string): Version | undefined {
+  const n = input.length;
+  if (n === 0) return undefined;
+  const components: VersionComponent[] = [ZERO];
+  const simple: number[] = [0];
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = input.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      // leading zeros do not count towards the 15 significant digits
+      if (digits > 0 || c !== 48) digits++;
+      value = value * 10 + (c - 48);
+      if (digits > 15) return undefined;
+      if (i === n - 1 || input.charCodeAt(i + 1) === 46) {
+        components.push([value]);
+        simple.push(value);
+        value = 0;
+        digits = 0;
+      }
+    } else if (c === 46) {
+      // an empty component ('1..2', '.1', '1.') is an error the general parser reports
+      if (i === 0 || i === n - 1 || input.charCodeAt(i - 1) === 46) return undefined;
+    } else return undefined;
+  }
+  return Version.fromPlain(input, components, simple);
+}
+
+const ZERO: VersionComponent = [0];
+
 /** Parse cache: record versions repeat a lot across a channel (conda caches them too). */
 const cache = new Map<string, Version>();
 const CACHE_LIMIT = 100_000;
@@ -134,19 +184,19 @@ export class Version {
     normalized: string,
     components: readonly VersionComponent[],
     local: readonly VersionComponent[],
+    simple?: Float64Array,
   ) {
     this.source = source;
     this.normalized = normalized;
     this.components = components;
     this.local = local;
-    let simple = local.length === 0;
-    for (const c of components) {
-      if (c.length !== 1 || typeof c[0] !== "number") {
-        simple = false;
-        break;
-      }
-    }
-    this.simple = simple ? Float64Array.from(components, (c) => c[0] as number) : undefined;
+    this.key = undefined;
+    this.simple = simple ?? (local.length === 0 ? simpleParts(components) : undefined);
+  }
+
+  /** @internal Builds a version already split by the plain-numeric fast path. */
+  static fromPlain(input: string, components: VersionComponent[], simple: number[]): Version {
+    return new Version(input, input, components, EMPTY_LIST, new Float64Array(simple));
   }
 
   /** Parse a version string; throws `ParseError` naming the input when conda would reject it. */
@@ -170,6 +220,8 @@ export class Version {
 
   private static parseUncached(input: string): Version {
     if (typeof input !== "string") fail(String(input), "not a string");
+    const fast = parsePlainNumeric(input);
+    if (fast !== undefined) return fast;
     let version = input.trim().toLowerCase();
     if (version === "") fail(input, "empty version string");
     let valid = VALID.test(version);
