@@ -185,8 +185,20 @@ export {
   environmentFileFromRecords,
   type ExportOptions,
   type ExportRecord,
+  environmentFileJson,
   exportChannelName,
 } from "./env/environment-export.js";
+export {
+  applyFileChannels,
+  readEnvironmentSpecFile,
+  readSpecInput,
+  SpecFileError,
+  type SpecInput,
+  UnknownInstallerError,
+} from "./env/spec-input.js";
+export { checkPipAvailable, finishEnvironmentFromFile } from "./env/environment-file-extras.js";
+export { pipInstalledPackages } from "./env/pip-installed.js";
+export { exportEnvironment } from "./ops/export-environment.js";
 export {
   installPipRequirements,
   PipInstallError,

@@ -65,3 +65,13 @@ export function environmentFileFromRecords(
   if (options.prefix !== undefined) env.prefix = options.prefix;
   return env;
 }
+
+/** The JSON `env export --json` prints: the file's keys in the file's order. */
+export function environmentFileJson(env: EnvironmentFile): Record<string, unknown> {
+  const deps: unknown[] = [...env.dependencies];
+  if (env.pip.length > 0) deps.push({ pip: env.pip });
+  const out: Record<string, unknown> = { name: env.name, channels: env.channels, dependencies: deps };
+  if (Object.keys(env.variables).length > 0) out.variables = env.variables;
+  out.prefix = env.prefix;
+  return out;
+}

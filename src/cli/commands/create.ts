@@ -18,7 +18,7 @@ import {
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { printJson } from "../output.js";
-import { applyFileChannels, readSpecInput } from "../spec-input.js";
+import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
   file?: string[];

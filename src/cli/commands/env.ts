@@ -1,22 +1,15 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { TaipanError } from "../../conda/errors.js";
-import { matchSpecName } from "../../conda/spec-name.js";
-import type { LoadedConfig } from "../../env/config.js";
-import { type EnvironmentFile, formatEnvironmentFile } from "../../env/environment-file.js";
-import { environmentFileFromRecords } from "../../env/environment-export.js";
-import {
-  environmentName,
-  isEnvironment,
-  listEnvironments,
-} from "../../env/environments.js";
-import { installPipRequirements, PipNotAvailableError } from "../../env/pip-section.js";
+import { formatEnvironmentFile } from "../../env/environment-file.js";
+import { environmentFileJson } from "../../env/environment-export.js";
+import { checkPipAvailable, finishEnvironmentFromFile } from "../../env/environment-file-extras.js";
+import { isEnvironment, listEnvironments } from "../../env/environments.js";
 import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
-import { readPrefixRecords } from "../../install/conda-meta.js";
+import { applyFileChannels, readEnvironmentSpecFile, type SpecInput } from "../../env/spec-input.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
-import { requestedSpecsOf } from "../../ops/requested-specs.js";
+import { exportEnvironment } from "../../ops/export-environment.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
 import {
   addChannelOptions,
@@ -34,7 +27,6 @@ import { EnvironmentLocationNotFound, UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { info, printJson } from "../output.js";
 import { removeEnvironment } from "../remove-environment.js";
-import { readSpecInput, type SpecInput } from "../spec-input.js";
 import { PrefixExistsError } from "./create.js";
 import { printEnvList } from "./info.js";
 
@@ -48,125 +40,6 @@ interface ExportOpts extends GlobalOpts {
 interface EnvFileOpts extends ChangeOpts {
   file?: string;
   prune?: boolean;
-}
-
-/** An environment file names an installer taipan has no plugin for (conda's InvalidInstaller). */
-export class UnknownInstallerError extends TaipanError {
-  constructor(file: string, installers: string[]) {
-    super(
-      "UNKNOWN_INSTALLER",
-      `${file} lists packages for ${installers.map((i) => `'${i}:'`).join(", ")}, which taipan cannot install`,
-      {
-        hint: "Only conda packages and a 'pip:' section are supported; remove the other sections from the file.",
-        exceptionName: "InvalidInstaller",
-      },
-    );
-  }
-}
-
-/** `Foo_Bar` → `foo-bar`, as pip and conda normalize distribution names. */
-function normalizePipName(name: string): string {
-  return name.replace(/[-_.]+/g, "-").toLowerCase();
-}
-
-/** Name and Version from a METADATA / PKG-INFO header. */
-function readDistMetadata(file: string): { name: string; version: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  const head = text.split(/\r?\n\r?\n/, 1)[0] ?? "";
-  const name = /^Name:\s*(.+)$/m.exec(head)?.[1]?.trim();
-  const version = /^Version:\s*(.+)$/m.exec(head)?.[1]?.trim();
-  return name && version ? { name, version } : undefined;
-}
-
-/**
- * Python distributions in the prefix's site-packages that no conda record owns: what pip installed.
- * conda's export lists them as `name==version` in a `pip:` section (its pip interoperability).
- */
-export function pipInstalledPackages(prefix: string, owned: Iterable<string>): string[] {
-  const ownedDirs = new Set<string>();
-  for (const f of owned) {
-    const m = /^(.*?\.(?:dist-info|egg-info))(?:\/|$)/.exec(f.replace(/\\/g, "/"));
-    if (m) ownedDirs.add(m[1]!);
-  }
-  const sitePackages: string[] = [];
-  const lib = join(prefix, "lib");
-  if (existsSync(lib))
-    for (const d of readdirSync(lib)) if (/^python\d/.test(d)) sitePackages.push(`lib/${d}/site-packages`);
-  sitePackages.push("Lib/site-packages");
-  const found = new Map<string, string>();
-  for (const rel of sitePackages) {
-    const dir = join(prefix, rel);
-    if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) {
-      const meta = entry.endsWith(".dist-info")
-        ? join(dir, entry, "METADATA")
-        : entry.endsWith(".egg-info")
-          ? existsSync(join(dir, entry, "PKG-INFO"))
-            ? join(dir, entry, "PKG-INFO")
-            : join(dir, entry)
-          : undefined;
-      if (!meta || ownedDirs.has(`${rel}/${entry}`)) continue;
-      const info = readDistMetadata(meta);
-      if (info) found.set(normalizePipName(info.name), info.version);
-    }
-  }
-  return [...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}==${v}`);
-}
-
-/** What `env export` writes for a prefix (conda's `Environment.from_prefix`). */
-export function exportEnvironment(
-  prefix: string,
-  config: LoadedConfig,
-  opts: { fromHistory?: boolean; noBuilds?: boolean; ignoreChannels?: boolean; channels?: string[] } = {},
-): EnvironmentFile {
-  // conda names the export by env_name(): base, the envs-dir name, or else the full path.
-  const name = environmentName(prefix, config) || prefix;
-  const channels = opts.channels ?? config.channels;
-  const variables = readStateEnvVars(prefix);
-  if (opts.fromHistory) {
-    // The requests alone: the records' channels are not added (conda lists only the configured ones).
-    return environmentFileFromRecords([], {
-      name,
-      prefix,
-      channels,
-      variables,
-      historySpecs: [...requestedSpecsOf(prefix).values()],
-      channelAlias: config.channel_alias,
-    });
-  }
-  const prefixRecords = readPrefixRecords(prefix);
-  const records = prefixRecords.map((p) => p.record);
-  const exported = opts.ignoreChannels
-    ? records.map((r) => ({ name: r.name, version: r.version, build: r.build }))
-    : records;
-  const env = environmentFileFromRecords(exported, {
-    name,
-    prefix,
-    channels,
-    variables,
-    noBuilds: opts.noBuilds,
-    channelAlias: config.channel_alias,
-  });
-  env.pip = pipInstalledPackages(
-    prefix,
-    prefixRecords.flatMap((p) => p.files),
-  );
-  return env;
-}
-
-/** The JSON `env export --json` prints: the file's keys in the file's order. */
-function environmentJson(env: EnvironmentFile): Record<string, unknown> {
-  const deps: unknown[] = [...env.dependencies];
-  if (env.pip.length > 0) deps.push({ pip: env.pip });
-  const out: Record<string, unknown> = { name: env.name, channels: env.channels, dependencies: deps };
-  if (Object.keys(env.variables).length > 0) out.variables = env.variables;
-  out.prefix = env.prefix;
-  return out;
 }
 
 /**
@@ -185,58 +58,31 @@ function fileTargetPrefix(opts: EnvFileOpts, input: SpecInput, ctx: CommandConte
   );
 }
 
-/** `-c` first, then the file's channels, then the configured ones unless the file says `nodefaults`. */
-function applyFileChannels(opts: EnvFileOpts, input: SpecInput): void {
-  const fileChannels = input.environment?.channels ?? [];
-  if (opts.overrideChannels) return;
-  opts.channel = [...(opts.channel ?? []), ...fileChannels.filter((c) => c !== "nodefaults")];
-  if (fileChannels.includes("nodefaults")) opts.overrideChannels = true;
-}
-
 function readEnvFileInput(opts: EnvFileOpts): SpecInput {
   // conda env create/update read ./environment.yml when no -f is given.
   const file = opts.file ?? "environment.yml";
   opts.file = file;
-  const input = readSpecInput([file], []);
-  const others = Object.keys(input.environment?.otherInstallers ?? {});
-  if (others.length > 0) throw new UnknownInstallerError(file, others);
-  return input;
+  return readEnvironmentSpecFile(file);
 }
 
-/**
- * A `pip:` section needs pip in the environment. conda finds out only after installing the conda
- * packages; checking first leaves no half-made environment behind.
- */
-function checkPipAvailable(prefix: string, input: SpecInput): void {
-  if (!input.environment?.pip.length) return;
-  if (input.specs.some((s) => matchSpecName(s) === "pip")) return;
-  if (isEnvironment(prefix) && readPrefixRecords(prefix).some((p) => p.record.name === "pip")) return;
-  throw new PipNotAvailableError(prefix, "pip");
-}
-
-/** After the conda packages: the file's variables (merged, as conda's set_environment_env_vars) and pip section. */
+/** After the conda packages: the file's variables and pip section (not on a dry run). */
 async function finishFromFile(
   prefix: string,
   input: SpecInput,
   opts: EnvFileOpts,
   ctx: CommandContext,
   replace: boolean,
-) {
+): Promise<void> {
   const env = input.environment;
   if (!env || opts.dryRun) return;
-  const current = readStateEnvVars(prefix);
-  // A replaced environment (create -y) keeps none of the old variables; update merges into them.
-  if (Object.keys(env.variables).length > 0 || (replace && Object.keys(current).length > 0))
-    writePrefixEnvVars(prefix, { ...(replace ? {} : current), ...env.variables });
-  if (env.pip.length > 0) {
-    info(ctx.mode, "Installing pip dependencies");
-    await installPipRequirements(prefix, env.pip, {
-      workdir: dirname(resolve(opts.file ?? ".")),
-      config: ctx.config,
-      // With --json, pip's chatter must not corrupt the JSON on stdout.
-      stdio: ctx.mode.json || ctx.mode.quiet ? ["ignore", 2, 2] : "inherit",
-    });
-  }
+  if (env.pip.length > 0) info(ctx.mode, "Installing pip dependencies");
+  await finishEnvironmentFromFile(prefix, env, {
+    replace,
+    workdir: dirname(resolve(opts.file ?? ".")),
+    config: ctx.config,
+    // With --json, pip's chatter must not corrupt the JSON on stdout.
+    stdio: ctx.mode.json || ctx.mode.quiet ? ["ignore", 2, 2] : "inherit",
+  });
 }
 
 function registerList(env: Command): void {
@@ -284,7 +130,7 @@ function registerExport(env: Command): void {
       if (opts.json) printJson({ success: true, file: opts.file, format: "environment-yaml" });
       return;
     }
-    if (opts.json) printJson(environmentJson(env));
+    if (opts.json) printJson(environmentFileJson(env));
     else process.stdout.write(formatEnvironmentFile(env));
   });
 }

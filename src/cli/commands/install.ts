@@ -6,7 +6,7 @@ import { solveEnvironment } from "../../ops/solve-environment.js";
 import { commandContext, effectiveChannels, targetPrefix } from "../common-options.js";
 import { CondaValueError, UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
-import { applyFileChannels, readSpecInput } from "../spec-input.js";
+import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 import { addChangeOptions } from "./create.js";
 
 interface InstallOpts extends ChangeOpts {
@@ -40,7 +40,10 @@ export function register(program: Command): void {
       "--revision <n>",
       "restore the environment to revision N of its history (see `taipan list --revisions`)",
     )
-    .option("--force-reinstall", "link the packages again even if the same build is installed (repairs damaged files)");
+    .option(
+      "--force-reinstall",
+      "link the packages again even if the same build is installed (repairs damaged files)",
+    );
   addChangeOptions(cmd);
   cmd.action(async (specs: string[], opts: InstallOpts) => {
     const ctx = commandContext(opts);

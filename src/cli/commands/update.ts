@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { commandContext, targetPrefix } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
-import { readSpecInput } from "../spec-input.js";
+import { readSpecInput } from "../../env/spec-input.js";
 import { addChangeOptions } from "./create.js";
 
 interface UpdateOpts extends ChangeOpts {
@@ -21,7 +21,8 @@ export function register(program: Command): void {
       const ctx = commandContext(opts);
       const prefix = targetPrefix(opts, ctx.config);
       const input = readSpecInput(opts.file ?? [], specs);
-      if (input.explicit) throw new UsageError("update does not take @EXPLICIT files", "Use `taipan install --file`.");
+      if (input.explicit)
+        throw new UsageError("update does not take @EXPLICIT files", "Use `taipan install --file`.");
       if (!opts.all && input.specs.length === 0)
         throw new UsageError("update needs package names, or --all", "Example: taipan update -n myenv numpy");
       await runEnvironmentChange("update", prefix, input.specs, opts, ctx);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { TaipanError } from "../conda/errors.js";
-import { type EnvironmentFile, parseEnvironmentFile } from "../env/environment-file.js";
-import { type ExplicitFile, isExplicitText, parseExplicitFile } from "../env/explicit-file.js";
+import { type EnvironmentFile, parseEnvironmentFile } from "./environment-file.js";
+import { type ExplicitFile, isExplicitText, parseExplicitFile } from "./explicit-file.js";
 
 /** What `--file` arguments hold: match specs, an @EXPLICIT list, or an environment.yml. */
 export interface SpecInput {
@@ -16,6 +16,20 @@ export class SpecFileError extends TaipanError {
       hint: "Give a file with one match spec per line, an @EXPLICIT file, or an environment.yml.",
       exceptionName: "CondaFileIOError",
     });
+  }
+}
+
+/** An environment file names an installer taipan has no plugin for (conda's InvalidInstaller). */
+export class UnknownInstallerError extends TaipanError {
+  constructor(file: string, installers: string[]) {
+    super(
+      "UNKNOWN_INSTALLER",
+      `${file} lists packages for ${installers.map((i) => `'${i}:'`).join(", ")}, which taipan cannot install`,
+      {
+        hint: "Only conda packages and a 'pip:' section are supported; remove the other sections from the file.",
+        exceptionName: "InvalidInstaller",
+      },
+    );
   }
 }
 
@@ -66,4 +80,15 @@ export function applyFileChannels(
   if (opts.overrideChannels || fileChannels.length === 0) return;
   opts.channel = [...(opts.channel ?? []), ...fileChannels.filter((c) => c !== "nodefaults")];
   if (fileChannels.includes("nodefaults")) opts.overrideChannels = true;
+}
+
+/**
+ * Reads the file `env create/update -f` takes (an environment.yml or @EXPLICIT file) and refuses
+ * sections for installers other than conda and pip, before anything is installed.
+ */
+export function readEnvironmentSpecFile(file: string): SpecInput {
+  const input = readSpecInput([file], []);
+  const others = Object.keys(input.environment?.otherInstallers ?? {});
+  if (others.length > 0) throw new UnknownInstallerError(file, others);
+  return input;
 }
