@@ -200,6 +200,14 @@ export { checkPipAvailable, finishEnvironmentFromFile } from "./env/environment-
 export { pipInstalledPackages } from "./env/pip-installed.js";
 export { exportEnvironment } from "./ops/export-environment.js";
 export {
+  historyDistToSpec,
+  RevisionError,
+  type RevisionTarget,
+  revisionTarget,
+  solveRevision,
+} from "./ops/revision-environment.js";
+export { checkInstalled, PackagesNotInstalledError } from "./ops/installed-check.js";
+export {
   installPipRequirements,
   PipInstallError,
   PipNotAvailableError,

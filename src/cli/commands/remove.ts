@@ -1,7 +1,5 @@
-
 import type { Command } from "commander";
-import { matchSpecName } from "../../conda/spec-name.js";
-import { readPrefixRecords } from "../../install/conda-meta.js";
+import { checkInstalled } from "../../ops/installed-check.js";
 import {
   addConfirmOptions,
   addOutputOptions,
@@ -13,7 +11,6 @@ import {
 import { UsageError } from "../errors.js";
 import { runEnvironmentChange } from "../environment-change.js";
 import { removeEnvironment } from "../remove-environment.js";
-import { PackagesNotInstalledError } from "../remove-errors.js";
 
 interface RemoveOpts extends GlobalOpts {
   all?: boolean;
@@ -38,9 +35,7 @@ export function register(program: Command): void {
       }
       if (specs.length === 0)
         throw new UsageError("remove needs package names, or --all", "Example: taipan remove -n myenv numpy");
-      const installed = new Set(readPrefixRecords(prefix).map((p) => p.record.name));
-      const missing = specs.filter((s) => !installed.has(matchSpecName(s) ?? s));
-      if (missing.length) throw new PackagesNotInstalledError(prefix, missing);
+      checkInstalled(prefix, specs);
       await runEnvironmentChange("remove", prefix, specs, opts, ctx);
     });
   }
