@@ -125,35 +125,48 @@ export class CandidateSorter {
 
   /** Sorts candidates best first (see {@link tieBreak} for builds with equal keys). */
   sort(records: PackageRecord[]): PackageRecord[] {
-    const ranks = new Map<PackageRecord, number>();
-    for (const r of records) ranks.set(r, this.rankFn(r));
     // Versions are compared once per distinct version string, not once per comparison; the
     // simple key (channel rank if flexible, track_features, version, build number) is packed into
-    // one number per record.
+    // one number per record. The sort runs on indices into typed arrays of the keys: Map lookups
+    // inside the comparator were most of the cost of loading a name in a fresh process.
+    const n = records.length;
     const order = versionRanks(records);
     this.versionOrder = order;
     const flexible = this.priority === "flexible";
-    const keyOf = (r: PackageRecord): number => {
-      const ch = flexible ? Math.min(ranks.get(r) ?? 0, 255) : 0;
+    const packed = new Float64Array(n);
+    const stamps = new Float64Array(n);
+    const ranks = new Float64Array(n);
+    const keys = new Map<PackageRecord, number>();
+    const idx = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      const rank = this.rankFn(r);
+      const ch = flexible ? Math.min(rank, 255) : 0;
       const tf = Math.min(r.track_features.length, 31);
       const vr = Math.min(order.get(r.version) ?? 0, 0x3ffff);
       const bn = 0x3ffff - Math.min(Math.max(r.build_number, 0), 0x3ffff);
-      return ((ch * 32 + tf) * 0x40000 + vr) * 0x40000 + bn;
-    };
-    const keys = new Map<PackageRecord, number>();
-    for (const r of records) keys.set(r, keyOf(r));
+      const key = ((ch * 32 + tf) * 0x40000 + vr) * 0x40000 + bn;
+      packed[i] = key;
+      stamps[i] = r.timestamp ?? 0;
+      ranks[i] = rank;
+      keys.set(r, key);
+      idx[i] = i;
+    }
     this.lastKeys = keys;
     // Equal keys: newest first, then channel order. The dependency tie-break (below) is applied
     // lazily by the caller, only among the builds of a group that are still viable at decision
     // time: computing it eagerly means parsing the dependency specs of every build of every
-    // loaded name, most of which are never considered.
-    const out = [...records].sort((a, b) => {
-      const d = keys.get(a)! - keys.get(b)!;
+    // loaded name, most of which are never considered. (Array sort is stable, so equal records
+    // keep their input order, as before.)
+    idx.sort((a, b) => {
+      const d = packed[a] - packed[b];
       if (d !== 0) return d;
-      const t = (b.timestamp ?? 0) - (a.timestamp ?? 0);
+      const t = stamps[b] - stamps[a];
       if (t !== 0) return t;
-      return (ranks.get(a) ?? 0) - (ranks.get(b) ?? 0);
+      return ranks[a] - ranks[b];
     });
+    const out = new Array<PackageRecord>(n);
+    for (let i = 0; i < n; i++) out[i] = records[idx[i]];
     return out;
   }
 }
@@ -163,14 +176,33 @@ export class CandidateSorter {
  * differently (`1.0` / `1.0.0`) share a rank.
  */
 export function versionRanks(records: PackageRecord[]): Map<string, number> {
-  const byString = new Map<string, PackageRecord>();
-  for (const r of records) if (!byString.has(r.version)) byString.set(r.version, r);
-  const distinct = [...byString.values()].sort((a, b) => compareVersions(b, a));
+  // One parsed version per distinct string (of its first record), compared through an index sort.
+  const first = new Map<string, number>();
+  const strs: string[] = [];
+  const vers: (Version | undefined)[] = [];
+  for (const r of records) {
+    if (first.has(r.version)) continue;
+    first.set(r.version, strs.length);
+    strs.push(r.version);
+    vers.push(safeVersion(r));
+  }
+  const cmp = (i: number, j: number): number => {
+    const a = vers[i];
+    const b = vers[j];
+    if (a && b) return a.compare(b);
+    if (a) return 1;
+    if (b) return -1;
+    return strs[i] < strs[j] ? -1 : strs[i] > strs[j] ? 1 : 0;
+  };
+  const m = strs.length;
+  const distinct = new Array<number>(m);
+  for (let i = 0; i < m; i++) distinct[i] = i;
+  distinct.sort((i, j) => cmp(j, i));
   const out = new Map<string, number>();
   let rank = 0;
-  for (let i = 0; i < distinct.length; i++) {
-    if (i > 0 && compareVersions(distinct[i - 1], distinct[i]) !== 0) rank = i;
-    out.set(distinct[i].version, rank);
+  for (let i = 0; i < m; i++) {
+    if (i > 0 && cmp(distinct[i - 1], distinct[i]) !== 0) rank = i;
+    out.set(strs[distinct[i]], rank);
   }
   return out;
 }
