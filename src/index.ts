@@ -207,6 +207,8 @@ export {
   solveRevision,
 } from "./ops/revision-environment.js";
 export { checkInstalled, PackagesNotInstalledError } from "./ops/installed-check.js";
+export { checkCreateTarget, PrefixExistsError } from "./ops/create-target.js";
+export { ActiveEnvironmentError, checkNotActive, deleteEnvironmentDir } from "./ops/delete-environment.js";
 export {
   installPipRequirements,
   PipInstallError,

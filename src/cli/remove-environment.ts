@@ -1,8 +1,6 @@
-import { rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { TaipanError } from "../conda/errors.js";
-import { unregisterEnvironment } from "../env/environments.js";
 import { readPrefixRecords } from "../install/conda-meta.js";
+import { checkNotActive, deleteEnvironmentDir } from "../ops/delete-environment.js";
 import type { CommandContext, GlobalOpts } from "./common-options.js";
 import { UsageError } from "./errors.js";
 import { runEnvironmentChange } from "./environment-change.js";
@@ -22,11 +20,7 @@ export async function removeEnvironment(
       "cannot remove the base environment",
       "Remove individual packages with `taipan remove` instead.",
     );
-  if (ctx.config.activePrefix && resolve(ctx.config.activePrefix) === resolve(prefix))
-    throw new TaipanError("ENV_ACTIVE", `cannot remove the active environment ${prefix}`, {
-      hint: "Run `taipan deactivate` first, then remove it again.",
-      exceptionName: "CondaEnvironmentError",
-    });
+  checkNotActive(prefix, ctx.config);
   if (opts.dryRun) {
     if (opts.json) printJson({ success: true, dry_run: true, prefix, actions: { REMOVE_ENV: prefix } });
     else process.stdout.write(`Would remove the environment at ${prefix}\n`);
@@ -39,8 +33,7 @@ export async function removeEnvironment(
     ? { config: { ...ctx.config, always_yes: true }, mode: { ...ctx.mode, json: false, quiet: true } }
     : ctx;
   if (names.length > 0) await runEnvironmentChange("remove", prefix, names, { ...opts, json: false }, inner);
-  rmSync(prefix, { recursive: true, force: true });
-  unregisterEnvironment(prefix, ctx.config);
+  deleteEnvironmentDir(prefix, ctx.config);
   if (opts.json) printJson({ success: true, prefix, actions: { REMOVE_ENV: prefix } });
   else if (!opts.quiet) process.stdout.write(`Removed the environment at ${prefix}\n`);
 }

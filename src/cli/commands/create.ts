@@ -1,9 +1,9 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { TaipanError } from "../../conda/errors.js";
 import { validateEnvName } from "../../env/environments.js";
 import { writePrefixEnvVars } from "../../env/prefix-env-vars.js";
+import { checkCreateTarget } from "../../ops/create-target.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import {
@@ -22,23 +22,6 @@ import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
   file?: string[];
-}
-
-export class PrefixExistsError extends TaipanError {
-  constructor(prefix: string, isEnv: boolean) {
-    super(
-      "PREFIX_EXISTS",
-      isEnv
-        ? `an environment already exists at ${prefix}`
-        : `the path ${prefix} exists and is not an empty directory or a conda environment`,
-      {
-        hint: isEnv
-          ? "Pass -y to replace it, remove it with `taipan remove --all`, or choose another name."
-          : "Choose another path, or empty that directory first.",
-        exceptionName: "CondaValueError",
-      },
-    );
-  }
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -77,10 +60,7 @@ export function register(program: Command): void {
     applyFileChannels(opts, input);
 
     const isEnv = existsSync(join(prefix, "conda-meta"));
-    const nonEmpty = existsSync(prefix) && readdirSync(prefix).length > 0;
-    if (nonEmpty && !opts.dryRun) {
-      if (!isEnv || !ctx.config.always_yes) throw new PrefixExistsError(prefix, isEnv);
-    }
+    if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
     // Replacing an environment (-y) goes through the journaled transaction like any change, so a
     // failed solve or a crash leaves the old environment intact instead of a deleted one.
     if (!input.explicit && input.specs.length === 0 && !opts.dryRun && !isEnv) {

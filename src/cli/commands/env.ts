@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatEnvironmentFile } from "../../env/environment-file.js";
@@ -7,6 +7,7 @@ import { checkPipAvailable, finishEnvironmentFromFile } from "../../env/environm
 import { isEnvironment, listEnvironments } from "../../env/environments.js";
 import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
 import { applyFileChannels, readEnvironmentSpecFile, type SpecInput } from "../../env/spec-input.js";
+import { checkCreateTarget } from "../../ops/create-target.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { exportEnvironment } from "../../ops/export-environment.js";
@@ -27,7 +28,6 @@ import { EnvironmentLocationNotFound, UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { info, printJson } from "../output.js";
 import { removeEnvironment } from "../remove-environment.js";
-import { PrefixExistsError } from "./create.js";
 import { printEnvList } from "./info.js";
 
 interface ExportOpts extends GlobalOpts {
@@ -157,9 +157,7 @@ function registerCreate(env: Command): void {
     applyFileChannels(opts, input);
     checkPipAvailable(prefix, input);
     const isEnv = isEnvironment(prefix);
-    if (existsSync(prefix) && readdirSync(prefix).length > 0 && !opts.dryRun) {
-      if (!isEnv || !ctx.config.always_yes) throw new PrefixExistsError(prefix, isEnv);
-    }
+    if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
     const name = opts.name ?? (opts.prefix ? undefined : input.environment?.name);
     const changeOpts = { ...opts, name: name ?? prefix };
     if (!input.explicit && input.specs.length === 0) {
