@@ -5,7 +5,8 @@ import { Version } from "./version.js";
 export class InvalidRecordError extends TaipanError {
   constructor(what: string, reason: string, hint?: string) {
     super("INVALID_RECORD", `invalid package record ${what}: ${reason}`, {
-      hint: hint ?? "The channel's repodata or the package's info/index.json is malformed; re-index the channel.",
+      hint:
+        hint ?? "The channel's repodata or the package's info/index.json is malformed; re-index the channel.",
     });
   }
 }
@@ -51,6 +52,19 @@ function featureList(v: unknown): string[] {
 export function normalizeTimestamp(v: unknown): number | undefined {
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) return undefined;
   return v > 253402300799 ? Math.trunc(v) : Math.trunc(v * 1000);
+}
+
+// Every record of one repodata file shares its base URL: strip its trailing slashes once.
+let lastBase = "";
+let lastTrimmed = "";
+function trimSlashes(base: string): string {
+  if (base !== lastBase) {
+    let end = base.length;
+    while (end > 0 && base.charCodeAt(end - 1) === 47) end--;
+    lastTrimmed = base.slice(0, end);
+    lastBase = base;
+  }
+  return lastTrimmed;
 }
 
 /**
@@ -167,13 +181,16 @@ export class PackageRecord {
     rec.arch = str(o.arch);
     rec.platform = str(o.platform);
     rec.python_site_packages_path = str(o.python_site_packages_path);
-    if (o.run_exports && typeof o.run_exports === "object") rec.run_exports = o.run_exports as Record<string, unknown>;
+    if (o.run_exports && typeof o.run_exports === "object")
+      rec.run_exports = o.run_exports as Record<string, unknown>;
     rec.legacy_bz2_md5 = str(o.legacy_bz2_md5);
     if (typeof o.legacy_bz2_size === "number") rec.legacy_bz2_size = o.legacy_bz2_size;
     rec.channel = ctx.channel ?? str(o.channel);
-    rec.url = str(o.url) ?? (ctx.baseUrl ? `${ctx.baseUrl.replace(/\/+$/, "")}/${rec.fn}` : undefined);
-    for (const [k, v] of Object.entries(o)) {
-      if (!KNOWN_FIELDS.has(k)) rec.extra[k] = v;
+    rec.url = str(o.url) ?? (ctx.baseUrl ? `${trimSlashes(ctx.baseUrl)}/${rec.fn}` : undefined);
+    // for…in rather than Object.entries: no array of pairs per record (repodata records are read
+    // by the thousand when a solve loads a name)
+    for (const k in o) {
+      if (!KNOWN_FIELDS.has(k) && Object.hasOwn(o, k)) rec.extra[k] = o[k];
     }
     return rec;
   }
