@@ -209,6 +209,20 @@ export {
 export { checkInstalled, PackagesNotInstalledError } from "./ops/installed-check.js";
 export { checkCreateTarget, PrefixExistsError } from "./ops/create-target.js";
 export { ActiveEnvironmentError, checkNotActive, deleteEnvironmentDir } from "./ops/delete-environment.js";
+export { recordsToFetch } from "./package/fetch-list.js";
+export { type ApplyOptions, applyEnvironment, planEnvironment } from "./ops/apply-environment.js";
+export { channelConfigOf, gatewayFor } from "./ops/channels.js";
+export { createEmptyEnvironment } from "./ops/empty-environment.js";
+export { explicitEnvironment } from "./ops/explicit-environment.js";
+export { PrefixBusyError, withPrefixLock } from "./ops/prefix-lock.js";
+export { mergeSpecs, requestedSpecsFrom, requestedSpecsOf } from "./ops/requested-specs.js";
+export {
+  type ChangeKind,
+  type EnvironmentRequest,
+  pinnedSpecsOf,
+  type SolvedEnvironment,
+  solveEnvironment,
+} from "./ops/solve-environment.js";
 export {
   installPipRequirements,
   PipInstallError,

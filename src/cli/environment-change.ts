@@ -1,8 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import pc from "picocolors";
 import { MatchSpec } from "../conda/match-spec.js";
-import type { PackageRecord } from "../conda/package-record.js";
-import { PackageCache } from "../package/cache.js";
+import { recordsToFetch } from "../package/fetch-list.js";
 import { applyEnvironment, planEnvironment } from "../ops/apply-environment.js";
 import { withPrefixLock } from "../ops/prefix-lock.js";
 import { type ChangeKind, type SolvedEnvironment, solveEnvironment } from "../ops/solve-environment.js";
@@ -72,14 +71,6 @@ function renderExplain(solved: SolvedEnvironment): string {
   return lines.join("\n");
 }
 
-/** The records of the plan that are not in the package cache yet (conda's FETCH list). */
-async function toFetch(records: PackageRecord[], pkgsDirs: string[]): Promise<PackageRecord[]> {
-  const cache = new PackageCache(pkgsDirs);
-  const out: PackageRecord[] = [];
-  for (const r of records) if ((await cache.lookup(r)) === undefined) out.push(r);
-  return out;
-}
-
 /**
  * The common path of create / install / update / remove: solve, show the plan, ask, fetch,
  * link, and report — as text or as conda's JSON.
@@ -140,7 +131,7 @@ async function changeEnvironment(
     const empty = plan.link.length === 0 && plan.unlink.length === 0;
     if (opts.dryRun) {
       if (mode.json) {
-        printJson(planJson(solved, plan, await toFetch(plan.link.map((t) => t.record), config.pkgs_dirs), true));
+        printJson(planJson(solved, plan, await recordsToFetch(plan.link.map((t) => t.record), config.pkgs_dirs), true));
       } else {
         process.stdout.write(`${empty ? "\n# All requested packages already installed.\n" : renderPlan(solved, plan)}\n`);
         if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
@@ -158,7 +149,7 @@ async function changeEnvironment(
       if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
     }
     await confirm(mode, config.always_yes);
-    const fetchList = mode.json ? await toFetch(plan.link.map((t) => t.record), config.pkgs_dirs) : [];
+    const fetchList = mode.json ? await recordsToFetch(plan.link.map((t) => t.record), config.pkgs_dirs) : [];
     const progress = createProgress(mode, plan.link.length);
     let result: Awaited<ReturnType<typeof applyEnvironment>>;
     try {
