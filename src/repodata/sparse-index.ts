@@ -415,6 +415,10 @@ function scanRepodata(buf: Buffer): ScanResult {
   let prevStart = -1;
   let prevEnd = -1;
   let prevName = "";
+  // The head of the current run of same-name records, written to `heads` when the name changes
+  // (one Map update per run instead of a get and a set per record).
+  let curName: string | undefined;
+  let curHead = 0;
 
   let i = skipWhitespace(buf, 0);
   // A UTF-8 byte order mark is tolerated, as Python's json does not but many servers add one.
@@ -481,10 +485,15 @@ function scanRepodata(buf: Buffer): ScanResult {
               entries[at + F_KEY_END] = fe;
               entries[at + F_VAL] = vs;
               entries[at + F_VAL_END] = i;
-              entries[at + F_PREV] = heads.get(name) ?? 0;
+              if (name !== curName) {
+                if (curName !== undefined) heads.set(curName, curHead);
+                curName = name;
+                curHead = heads.get(name) ?? 0;
+              }
+              entries[at + F_PREV] = curHead;
               entries[at + F_SECTION] = section;
               count++;
-              heads.set(name, count);
+              curHead = count;
             }
             i = skipWhitespace(buf, i);
             if (buf[i] === COMMA) {
@@ -521,6 +530,7 @@ function scanRepodata(buf: Buffer): ScanResult {
       break;
     }
   }
+  if (curName !== undefined) heads.set(curName, curHead);
   i = skipWhitespace(buf, i);
   if (i < n) throw new JsonScanError(`unexpected ${describe(buf[i])} after the top-level object`, i);
   // The table was sized by guess; give back the unused tail.
