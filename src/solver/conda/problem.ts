@@ -330,8 +330,11 @@ export class CondaProblem {
     for (; k < reqs.length; k++) {
       const req = reqs[k];
       if (req.satVar !== 0 && a[req.satVar << 1] === 1) continue; // satisfied: drop it
+      const pv = a[req.parent << 1];
+      // a false parent becomes true again only after a backtrack, which restores the list
+      if (pv === -1) continue;
       reqs[w++] = req;
-      if (a[req.parent << 1] !== 1) continue;
+      if (pv !== 1) continue;
       let count = 0;
       let satisfied = false;
       const vars = req.vars;
