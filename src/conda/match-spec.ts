@@ -441,7 +441,35 @@ interface ParseExtras {
   channelSource?: string;
 }
 
+// The shapes most dependency strings take: `name` and `name VERSION` with one blank, where VERSION
+// holds no blank, bracket, parenthesis, colon, quote, '#', '@', regex ('^', '$') or build. For
+// them the general parser below yields exactly { name } / { name, version: VERSION }.
+const PLAIN_NAME = /^[A-Za-z0-9_.-]+$/;
+const PLAIN_NAME_VERSION = /^([A-Za-z0-9_.-]+) ([0-9A-Za-z_.*+!<>=~,|]+)$/;
+
+function parsePlainSpec(input: string): MatchSpecFields | undefined {
+  if (PLAIN_NAME.test(input)) {
+    // `pkg-1.0-0.conda` is a package file, not a name
+    if (splitArchiveExtension(input)[1] !== undefined) return undefined;
+    return { name: input };
+  }
+  const m = PLAIN_NAME_VERSION.exec(input);
+  if (m === null) return undefined;
+  const version = m[2];
+  // A leading '=' is rewritten by sanitizeVersion; an '=' after anything but an operator
+  // character can start a build ('1.2=py_0'), and '-' a dist string: both take the general path.
+  if (version.charCodeAt(0) === 61 || splitArchiveExtension(version)[1] !== undefined) return undefined;
+  for (let i = version.indexOf("="); i >= 0; i = version.indexOf("=", i + 1)) {
+    const prev = version.charCodeAt(i - 1);
+    // < > ! ~ =
+    if (prev !== 60 && prev !== 62 && prev !== 33 && prev !== 126 && prev !== 61) return undefined;
+  }
+  return { name: m[1], version };
+}
+
 function parseSpecString(input: string, extras: ParseExtras): MatchSpecFields {
+  const plain = parsePlainSpec(input);
+  if (plain !== undefined) return plain;
   let spec = input;
   // Legacy "feature@" means "anything that tracks this feature".
   if (spec.endsWith("@")) return { name: "*", track_features: spec.slice(0, -1) };
