@@ -10,3 +10,10 @@ test("taipan --version prints the package version", () => {
   const out = execFileSync(process.execPath, [CLI_MAIN, "--version"], { encoding: "utf8" });
   assert.equal(out.trim(), `taipan ${pkg.version}`);
 });
+
+test("the built entry point runs directly (what npx and the bin link do)", {
+  skip: process.env.TAIPAN_CLI_MAIN ? "TAIPAN_CLI_MAIN points at another build" : false,
+}, () => {
+  const out = execFileSync(CLI_MAIN, ["--version"], { encoding: "utf8" });
+  assert.match(out, /^taipan \d+\.\d+\.\d+/);
+});
