@@ -138,7 +138,7 @@ describe("GET/HEAD of channel files", () => {
       "/pub/noarch/nothing.json",
       "/pub/noarch",
       "/pub/noarch/",
-      "/",
+      `/t/${readToken}/`, // `/` itself redirects to the web UI (ui-api.test.ts)
       "/nochannel/noarch/repodata.json",
     ]) {
       const r = await raw(p);

@@ -3,12 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join, resolve, sep } from "node:path";
 import lockfile from "proper-lockfile";
-import { isValidSubdirName } from "../../conda/archive-name.js";
+import { UI_ASSETS, UI_HEADERS } from "../ui/assets.js";
 import { AuditLog } from "./audit-log.js";
+import { tailAuditLog } from "./audit-tail.js";
+import { channelBuilds, channelData, channelSubdirs, summarizePackages } from "./catalog.js";
 import { ChannelLocks } from "./channel-lock.js";
 import { HttpError, ServerConfigError, ServerListenError } from "./errors.js";
 import { bearerToken, parseRequestPath } from "./request-path.js";
-import { type Action, allows } from "./scopes.js";
+import { type Action, allows, formatScope } from "./scopes.js";
 import { channelAccess, type ServerConfig } from "./server-config.js";
 import { cacheControl, serveFile } from "./static-file.js";
 import { type TokenIdentity, TokenRegistry } from "./token-store.js";
@@ -44,6 +46,9 @@ function unparsedPath(url: string | undefined): string {
   for (let i = 0; i + 1 < parts.length; i++) if (decoded(parts[i]!) === "t") parts[i + 1] = "<TOKEN>";
   return parts.join("/").slice(0, 1024);
 }
+
+/** Top-level names the server itself answers, so never channels. */
+const RESERVED = new Set(["api", "t", "ui"]);
 
 function sendJson(
   res: ServerResponse,
@@ -268,13 +273,57 @@ export class ChannelServer {
     const who = this.identify(req, target.urlToken, rec);
     const seg = target.segments;
     const method = req.method ?? "GET";
+    const readOnly = () => {
+      if (method !== "GET" && method !== "HEAD")
+        throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed here`, {
+          Allow: "GET, HEAD",
+        });
+    };
+    // The web UI: `/` (without a URL token, which conda clients use) leads to it.
+    if (seg.length === 0 && target.urlToken === undefined) {
+      readOnly();
+      res.writeHead(302, { Location: "/ui/", "Content-Length": 0, "Cache-Control": "no-store" });
+      res.end();
+      return 302;
+    }
+    if (seg[0] === "ui" && target.urlToken === undefined) {
+      readOnly();
+      const asset = UI_ASSETS.get(seg.length === 1 ? "index.html" : seg.length === 2 ? seg[1]! : "");
+      if (!asset) throw new HttpError(404, "NOT_FOUND", `${target.redacted} does not exist`);
+      const len = Buffer.byteLength(asset.body);
+      res.writeHead(200, { "Content-Type": asset.type, "Content-Length": len, ...UI_HEADERS });
+      res.end(method === "HEAD" ? undefined : asset.body);
+      rec.bytes = method === "HEAD" ? 0 : len;
+      return 200;
+    }
     if (seg[0] === "api") {
       if (seg[1] === "channels" && seg.length === 2) {
-        if (method !== "GET" && method !== "HEAD")
-          throw new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed here`, {
-            Allow: "GET, HEAD",
-          });
+        readOnly();
         rec.bytes = sendJson(res, 200, { channels: await this.listChannels(who) });
+        return 200;
+      }
+      if (seg[1] === "whoami" && seg.length === 2) {
+        readOnly();
+        // The token's id and scopes, never the token (nor its hash).
+        const body = who
+          ? { token_id: who.id, scopes: who.scopes.map(formatScope), admin: allows(who.scopes, "admin") }
+          : { token_id: null, scopes: [], admin: false };
+        rec.bytes = sendJson(res, 200, body);
+        return 200;
+      }
+      if (seg[1] === "packages" && (seg.length === 3 || seg.length === 4)) {
+        readOnly();
+        rec.bytes = sendJson(res, 200, await this.packagesApi(who, seg[2]!, seg[3]));
+        return 200;
+      }
+      if (seg[1] === "audit" && seg.length === 2) {
+        readOnly();
+        this.require(who, "admin");
+        const q = new URL(req.url ?? "/", "http://x").searchParams.get("limit");
+        const limit = Math.min(Math.max(Number.parseInt(q ?? "100", 10) || 100, 1), 1000);
+        // Settle lines still queued so the tail includes the requests just before this one.
+        await this.audit?.flush().catch(() => {});
+        rec.bytes = sendJson(res, 200, { entries: await tailAuditLog(this.config.stateDir, limit) });
         return 200;
       }
       if (seg[1] === "channels" && seg.length === 5) {
@@ -348,16 +397,62 @@ export class ChannelServer {
     return st?.isFile() ? real : undefined;
   }
 
+  /**
+   * `/api/packages/<channel>` (package names with latest version, subdirs, build count, license,
+   * summary) and `/api/packages/<channel>/<name>` (its builds). Read access as for the files.
+   */
+  private async packagesApi(
+    who: TokenIdentity | undefined,
+    channel: string,
+    name?: string,
+  ): Promise<unknown> {
+    if (!this.canRead(who, channel)) this.require(who, "read", channel);
+    const dir = await this.channelDir(channel);
+    if (!dir) throw new HttpError(404, "NOT_FOUND", `no channel '${channel}'`);
+    const access = channelAccess(this.config, channel);
+    const data = await channelData(dir);
+    if (name === undefined) {
+      const packages = summarizePackages(await channelBuilds(dir), data);
+      return { channel, access, subdirs: await channelSubdirs(dir), packages };
+    }
+    const builds = await channelBuilds(dir, name);
+    if (builds.length === 0)
+      throw new HttpError(404, "NOT_FOUND", `no package '${name}' in channel '${channel}'`);
+    const about = data.get(name) ?? {};
+    const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+    const [pkg] = summarizePackages(builds, data);
+    return {
+      channel,
+      access,
+      name,
+      latest: pkg!.latest,
+      license: pkg!.license,
+      summary: pkg!.summary,
+      home: text(about.home),
+      builds,
+    };
+  }
+
+  /** A listed channel's directory (not the reserved names, nor a link out of ROOT), or undefined. */
+  private async channelDir(channel: string): Promise<string | undefined> {
+    if (RESERVED.has(channel)) return undefined;
+    try {
+      const root = await realpath(this.root);
+      const real = await realpath(join(this.root, channel));
+      if (!real.startsWith(root + sep)) return undefined;
+      return (await stat(real)).isDirectory() ? real : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   private async listChannels(who: TokenIdentity | undefined): Promise<unknown[]> {
     const dirents = await readdir(this.root, { withFileTypes: true });
     const out: unknown[] = [];
     for (const d of dirents.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (!d.isDirectory() || d.name.startsWith(".") || d.name === "api" || d.name === "t") continue;
+      if (!d.isDirectory() || d.name.startsWith(".") || RESERVED.has(d.name)) continue;
       if (!this.canRead(who, d.name)) continue;
-      const subdirs = (await readdir(join(this.root, d.name), { withFileTypes: true }))
-        .filter((s) => s.isDirectory() && isValidSubdirName(s.name))
-        .map((s) => s.name)
-        .sort();
+      const subdirs = await channelSubdirs(join(this.root, d.name));
       out.push({ name: d.name, access: channelAccess(this.config, d.name), subdirs });
     }
     return out;
