@@ -196,6 +196,29 @@ export {
   type SpecInput,
   UnknownInstallerError,
 } from "./env/spec-input.js";
+export {
+  type CondaLockWriteOptions,
+  formatCondaLock,
+  isLockFileName,
+  type LockableRecord,
+  type LockedCondaPackage,
+  type LockedPackage,
+  type LockedPypiPackage,
+  type LockedSourcePackage,
+  type LockEnvironment,
+  type LockFile,
+  LockFileError,
+  type LockFormat,
+  type LockSelection,
+  LockSelectionError,
+  type LockSelectOptions,
+  LockUnsupportedPackagesError,
+  looksLikeLockText,
+  NEWEST_LOCK_VERSION,
+  parseLockFile,
+  readLockFile,
+  selectLockedPackages,
+} from "./env/lockfile/index.js";
 export { checkPipAvailable, finishEnvironmentFromFile } from "./env/environment-file-extras.js";
 export { pipInstalledPackages } from "./env/pip-installed.js";
 export { exportEnvironment } from "./ops/export-environment.js";

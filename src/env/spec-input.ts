@@ -2,12 +2,18 @@ import { readFileSync } from "node:fs";
 import { TaipanError } from "../conda/errors.js";
 import { type EnvironmentFile, parseEnvironmentFile } from "./environment-file.js";
 import { type ExplicitFile, isExplicitText, parseExplicitFile } from "./explicit-file.js";
+import { isLockFileName, looksLikeLockText, parseLockFile } from "./lockfile/parse.js";
+import { type LockSelection, type LockSelectOptions, selectLockedPackages } from "./lockfile/select.js";
 
 /** What `--file` arguments hold: match specs, an @EXPLICIT list, or an environment.yml. */
 export interface SpecInput {
   specs: string[];
   explicit?: ExplicitFile;
   environment?: EnvironmentFile;
+  /** A conda-lock/pixi lock file's chosen environment+platform; its conda packages are `explicit`. */
+  lock?: LockSelection;
+  /** Things the user should see (pypi entries of a lock file that were skipped). */
+  warnings?: string[];
 }
 
 export class SpecFileError extends TaipanError {
@@ -37,7 +43,11 @@ export class UnknownInstallerError extends TaipanError {
  * Reads `--file` arguments as conda does: an @EXPLICIT file installs exactly its URLs, a
  * `.yml`/`.yaml` file is an environment file, anything else is one spec per line (`#` comments).
  */
-export function readSpecInput(files: readonly string[], specs: readonly string[]): SpecInput {
+export function readSpecInput(
+  files: readonly string[],
+  specs: readonly string[],
+  lockOptions: LockSelectOptions = {},
+): SpecInput {
   const out: SpecInput = { specs: [...specs] };
   for (const file of files) {
     let text: string;
@@ -49,8 +59,15 @@ export function readSpecInput(files: readonly string[], specs: readonly string[]
         (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e),
       );
     }
-    if (isExplicitText(text)) {
-      if (out.explicit) throw new SpecFileError(file, "only one @EXPLICIT file can be given");
+    if (isLockFileName(file) || looksLikeLockText(text)) {
+      // A lock file is an explicit list once an environment and platform are chosen: installed
+      // exactly, hashes verified, no solve (what `conda-lock install` and `pixi install` do).
+      if (out.explicit) throw new SpecFileError(file, "only one @EXPLICIT or lock file can be given");
+      out.lock = selectLockedPackages(parseLockFile(text, file), file, lockOptions);
+      out.explicit = out.lock.explicit;
+      if (out.lock.warnings.length > 0) out.warnings = [...(out.warnings ?? []), ...out.lock.warnings];
+    } else if (isExplicitText(text)) {
+      if (out.explicit) throw new SpecFileError(file, "only one @EXPLICIT or lock file can be given");
       out.explicit = parseExplicitFile(text, file);
     } else if (/\.ya?ml$/i.test(file)) {
       out.environment = parseEnvironmentFile(text, file);
@@ -86,8 +103,8 @@ export function applyFileChannels(
  * Reads the file `env create/update -f` takes (an environment.yml or @EXPLICIT file) and refuses
  * sections for installers other than conda and pip, before anything is installed.
  */
-export function readEnvironmentSpecFile(file: string): SpecInput {
-  const input = readSpecInput([file], []);
+export function readEnvironmentSpecFile(file: string, lockOptions: LockSelectOptions = {}): SpecInput {
+  const input = readSpecInput([file], [], lockOptions);
   const others = Object.keys(input.environment?.otherInstallers ?? {});
   if (others.length > 0) throw new UnknownInstallerError(file, others);
   return input;

@@ -27,6 +27,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: 
   sbom: () => import("./sbom.js"),
   serve: () => import("./serve.js"),
   mirror: () => import("./mirror.js"),
+  lock: () => import("./lock.js"),
 };
 
 /** Names registered by another command's module. */
