@@ -74,7 +74,7 @@ function when(iso) {
 
 function show(title, ...nodes) {
   document.title = title + " · taipan";
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
 }
 
 function failure(err) {
@@ -208,7 +208,7 @@ async function viewPackage(gen, channel, name) {
       el("th", { scope: "col" }, h),
     ),
   );
-  const facts = el("dl", {});
+  const facts = el("dl", { class: "facts" });
   for (const [k, v] of [
     ["Latest", data.latest],
     ["License", data.license],
@@ -232,6 +232,17 @@ async function viewPackage(gen, channel, name) {
     facts,
     el("h2", {}, "Install"),
     el("div", { class: "install" }, cmd, copyButton(() => cmd.textContent)),
+    data.access === "private"
+      ? el(
+          "p",
+          { class: "muted" },
+          "This channel is private: give the client a token with read access, e.g. as " +
+            location.origin +
+            "/t/<your token>/" +
+            channel +
+            ".",
+        )
+      : null,
     el("h2", {}, "Builds (" + data.builds.length + ")"),
     el("table", {}, el("thead", {}, head), tbody),
   );

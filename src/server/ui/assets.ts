@@ -2,6 +2,10 @@ import { APP_JS } from "./app-js.js";
 import { INDEX_HTML } from "./index-html.js";
 import { STYLE_CSS } from "./style-css.js";
 
+/** A small mark so browsers do not ask for /favicon.ico (a 404 on a channel server). */
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b6e4f"/><path d="M8 9h16v4h-6v12h-4V13H8z" fill="#fff"/></svg>';
+
 export interface UiAsset {
   type: string;
   body: string;
@@ -12,6 +16,7 @@ export const UI_ASSETS: ReadonlyMap<string, UiAsset> = new Map([
   ["index.html", { type: "text/html; charset=utf-8", body: INDEX_HTML }],
   ["app.js", { type: "text/javascript; charset=utf-8", body: APP_JS }],
   ["style.css", { type: "text/css; charset=utf-8", body: STYLE_CSS }],
+  ["icon.svg", { type: "image/svg+xml", body: ICON_SVG }],
 ]);
 
 /**

@@ -46,5 +46,8 @@ td.hash { word-break: break-all; max-width: 22rem; }
 .install { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 12px 0; }
 .install code { background: var(--code); padding: 6px 10px; border-radius: 4px; user-select: all; }
 .alert { border: 1px solid var(--warn); color: var(--warn); padding: 8px 12px; border-radius: 4px; background: var(--card); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
 .crumbs { margin: 12px 0 0; color: var(--muted); }
 `;
