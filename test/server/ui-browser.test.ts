@@ -64,13 +64,16 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
+interface RowLike {
+  cells: ArrayLike<{ textContent: string | null }>;
+}
+
 /** The text of every visible body row of the first table, cell by cell. */
 async function visibleRows(): Promise<string[][]> {
-  return page
-    .locator("main table tbody tr:visible")
-    .evaluateAll((rows) =>
-      rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => (c.textContent ?? "").trim())),
-    );
+  return page.locator("main table tbody tr:visible").evaluateAll((rows) =>
+    // The callback runs in the page; the project's tsconfig has no DOM types, hence the shape.
+    rows.map((r) => Array.from((r as unknown as RowLike).cells, (c) => (c.textContent ?? "").trim())),
+  );
 }
 
 it("browses channels, packages and builds; tokens unlock private channels and the audit log", async () => {
@@ -97,7 +100,7 @@ it("browses channels, packages and builds; tokens unlock private channels and th
   // A hostile summary is shown as text: no element made from it, no script run.
   assert.equal(rows[1]![5], XSS_SUMMARY);
   assert.equal(await page.locator("main img").count(), 0);
-  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
 
   // The search box filters by name (it has a label, so it is found by it).
   await page.getByLabel("Filter packages by name").fill("gam");
@@ -142,7 +145,14 @@ it("browses channels, packages and builds; tokens unlock private channels and th
   await page.getByLabel("Access token").fill(f.readToken);
   await page.getByRole("button", { name: "Use token" }).click();
   await page.getByRole("link", { name: "priv", exact: true }).waitFor();
-  assert.equal(await page.evaluate(() => sessionStorage.getItem("taipan.token")), f.readToken);
+  assert.equal(
+    await page.evaluate(() =>
+      (
+        globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }
+      ).sessionStorage.getItem("taipan.token"),
+    ),
+    f.readToken,
+  );
   assert.equal(await page.getByLabel("Access token").inputValue(), "", "the field does not keep the token");
   assert.match((await page.locator("#whoami").textContent()) ?? "", /read:priv/);
   assert.equal(await page.locator("#audit-link").isVisible(), false, "no audit log for a read token");
