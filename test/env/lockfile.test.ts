@@ -58,6 +58,26 @@ describe("lock files: reading every file in the shared data", () => {
     }
   });
 
+  test("every environment and platform without source builds becomes an explicit list with hashes", () => {
+    let selections = 0;
+    for (const f of walk(ROOT)) {
+      if (f.endsWith("forward-compatible-lock.yml")) continue;
+      const l = readLockFile(f);
+      for (const env of l.environments.values())
+        for (const [platform, pkgs] of env.packages) {
+          if (pkgs.some((p) => p.kind === "source")) continue;
+          const s = selectLockedPackages(l, f, { environment: env.name, platform });
+          const conda = pkgs.filter((p) => p.kind === "conda");
+          assert.equal(s.explicit.packages.length, conda.length, `${f} ${env.name} ${platform}`);
+          assert.equal(s.warnings.length, pkgs.length > conda.length ? 1 : 0);
+          for (const e of s.explicit.packages)
+            assert.ok(e.sha256 || e.md5 || l.version >= 6, `${f}: ${e.url}`);
+          selections++;
+        }
+    }
+    assert.ok(selections >= 60, `${selections} selections`);
+  });
+
   test("conda-lock v1 and pixi v4 of the same solve hold the same conda packages", () => {
     const a = selectLockedPackages(readLockFile(lock("v0", "python-conda-lock.yml")), "a", {
       platform: "linux-64",

@@ -32,7 +32,8 @@ export interface CondaLockWriteOptions {
  */
 export function formatCondaLock(records: readonly LockableRecord[], options: CondaLockWriteOptions): string {
   const { platform } = options;
-  const missing = records.filter((r) => !r.url);
+  // conda-meta records of packages installed from a local path may hold `<unknown>` instead of a URL.
+  const missing = records.filter((r) => !r.url || r.url.startsWith("<unknown>"));
   if (missing.length > 0)
     throw new TaipanError(
       "LOCK_NO_URL",
