@@ -75,6 +75,34 @@ describe("lock export → create --file from the lock", () => {
     assert.match(readFileSync(join(sb.path("envs", "b"), "share", "libgreet", "greeting.txt"), "utf8"), /\S/);
   });
 
+  test("a pixi.lock (v6) installs its conda packages and skips its pypi ones", async () => {
+    const lock = parseLockFile(readFileSync(lockPath, "utf8"), lockPath);
+    const conda = lock.environments.get("default")!.packages.get(currentSubdir())!;
+    const wheel = "https://files.example.org/six-1.16.0-py2.py3-none-any.whl";
+    const lines = [
+      "version: 6",
+      "environments:",
+      "  default:",
+      "    channels:",
+      `      - url: ${channel}/`,
+      "    packages:",
+      `      ${currentSubdir()}:`,
+      ...conda.map((p) => `        - conda: ${p.kind === "conda" ? p.url : ""}`),
+      `        - pypi: ${wheel}`,
+      "packages:",
+      ...conda.flatMap((p) =>
+        p.kind === "conda" ? [`  - conda: ${p.url}`, `    sha256: ${p.sha256}`, `    md5: ${p.md5}`] : [],
+      ),
+      `  - pypi: ${wheel}`,
+      "    name: six",
+      "    version: 1.16.0",
+    ];
+    const pixi = sb.path("pixi.lock");
+    writeFileSync(pixi, `${lines.join("\n")}\n`);
+    await sb.ok(["create", "-y", "-q", "-p", sb.path("envs", "pixi"), "--file", pixi]);
+    assert.deepEqual(await explicitList(sb.path("envs", "pixi")), await explicitList(sb.path("envs", "a")));
+  });
+
   test("a lock file whose hash does not match the package is refused", async () => {
     const text = readFileSync(lockPath, "utf8");
     const m = /name: hello\n[\s\S]*?sha256: ([0-9a-f]{64})/.exec(text)!;
