@@ -79,7 +79,9 @@ export function commandContext(opts: GlobalOpts, prefix?: string): CommandContex
   if (opts.yes) overrides.always_yes = true;
   if (opts.offline) overrides.offline = true;
   const priority =
-    opts.channelPriority === false ? "disabled" : (opts.channelPriority ?? (opts.strictChannelPriority ? "strict" : undefined));
+    opts.channelPriority === false
+      ? "disabled"
+      : (opts.channelPriority ?? (opts.strictChannelPriority ? "strict" : undefined));
   if (priority) overrides.channel_priority = priority;
   const config = loadConfig({ prefix, overrides });
   return { config, mode: outputMode(opts) };
@@ -116,4 +118,12 @@ export function recordedCommandLine(): string {
     .slice(2)
     .map((a) => redactUrl(a))
     .join(" ")}`;
+}
+
+/** Which environment and platform of a lock file given with `--file` to install. */
+export function lockOptionsOf(opts: GlobalOpts & { lockEnvironment?: string }): {
+  environment?: string;
+  platform?: string;
+} {
+  return { environment: opts.lockEnvironment, platform: opts.platform };
 }

@@ -79,7 +79,17 @@ describe("conda's solver cases through `taipan create --dry-run --json`", () => 
       const got = actions.LINK.map((l) => `${l.name}-${l.version}-${l.build_string}`).sort();
       assert.deepEqual(got, c.expected);
       for (const l of actions.LINK) {
-        for (const key of ["name", "version", "build_string", "build_number", "channel", "platform", "dist_name", "base_url", "url"])
+        for (const key of [
+          "name",
+          "version",
+          "build_string",
+          "build_number",
+          "channel",
+          "platform",
+          "dist_name",
+          "base_url",
+          "url",
+        ])
           assert.ok(key in l, `LINK entry lacks ${key}`);
         assert.match(String(l.url), /^file:\/\/.+\.(conda|tar\.bz2)$/);
       }

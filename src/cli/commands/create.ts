@@ -12,12 +12,13 @@ import {
   addOutputOptions,
   addPrefixOptions,
   commandContext,
+  lockOptionsOf,
   recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
-import { printJson } from "../output.js";
+import { printJson, warn } from "../output.js";
 import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
@@ -41,7 +42,11 @@ export function addChangeOptions(cmd: Command): Command {
       collect,
     )
     .option("--allow-scripts", "run the packages' pre/post-link scripts (off by default)")
-    .option("--explain", "show, for each package, the requests that pulled it in");
+    .option("--explain", "show, for each package, the requests that pulled it in")
+    .option(
+      "--lock-environment <name>",
+      "with a pixi lock file as --file: the environment to install (default: default)",
+    );
 }
 
 export function register(program: Command): void {
@@ -56,7 +61,8 @@ export function register(program: Command): void {
     if (opts.name) validateEnvName(opts.name);
     const ctx = commandContext(opts);
     const prefix = targetPrefix(opts, ctx.config, false);
-    const input = readSpecInput(opts.file ?? [], specs);
+    const input = readSpecInput(opts.file ?? [], specs, lockOptionsOf(opts));
+    for (const w of input.warnings ?? []) warn(ctx.mode, w);
     applyFileChannels(opts, input);
 
     const isEnv = existsSync(join(prefix, "conda-meta"));

@@ -21,6 +21,7 @@ import {
   commandContext,
   effectiveChannels,
   type GlobalOpts,
+  lockOptionsOf,
   recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
@@ -62,7 +63,7 @@ function readEnvFileInput(opts: EnvFileOpts): SpecInput {
   // conda env create/update read ./environment.yml when no -f is given.
   const file = opts.file ?? "environment.yml";
   opts.file = file;
-  return readEnvironmentSpecFile(file);
+  return readEnvironmentSpecFile(file, lockOptionsOf(opts));
 }
 
 /** After the conda packages: the file's variables and pip section (not on a dry run). */

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { revisionTarget, solveRevision } from "../../ops/revision-environment.js";
-import { commandContext, effectiveChannels, targetPrefix } from "../common-options.js";
+import { commandContext, effectiveChannels, lockOptionsOf, targetPrefix } from "../common-options.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 import { addChangeOptions } from "./create.js";
+import { warn } from "../output.js";
 
 interface InstallOpts extends ChangeOpts {
   file?: string[];
@@ -47,7 +48,8 @@ export function register(program: Command): void {
       );
       return;
     }
-    const input = readSpecInput(opts.file ?? [], specs);
+    const input = readSpecInput(opts.file ?? [], specs, lockOptionsOf(opts));
+    for (const w of input.warnings ?? []) warn(ctx.mode, w);
     applyFileChannels(opts, input);
     const explicit = input.explicit;
     if (!explicit && input.specs.length === 0)
