@@ -3,20 +3,33 @@ import pc from "picocolors";
 import { MatchSpec } from "../conda/match-spec.js";
 import { recordsToFetch } from "../package/fetch-list.js";
 import { applyEnvironment, planEnvironment } from "../ops/apply-environment.js";
+import { applyDepsModifier } from "../ops/deps-modifier.js";
 import { withPrefixLock } from "../ops/prefix-lock.js";
 import { type ChangeKind, type SolvedEnvironment, solveEnvironment } from "../ops/solve-environment.js";
 import { explainChoices } from "../solver/conda/explain.js";
-import { type CommandContext, effectiveChannels, type GlobalOpts, recordedCommandLine } from "./common-options.js";
+import {
+  type CommandContext,
+  effectiveChannels,
+  type GlobalOpts,
+  recordedCommandLine,
+} from "./common-options.js";
 import { TaipanError } from "../conda/errors.js";
 import { type OutputMode, info, printJson, warn } from "./output.js";
 import { planJson, renderPlan } from "./plan-view.js";
 import { createProgress } from "./progress.js";
+import { UsageError } from "./errors.js";
 
 export interface ChangeOpts extends GlobalOpts {
   allowScripts?: boolean;
   explain?: boolean;
   all?: boolean;
   forceReinstall?: boolean;
+  /** conda's DepsModifier flags: link only the requested packages / only their dependencies. */
+  deps?: boolean;
+  onlyDeps?: boolean;
+  /** conda's update modifiers: `--update-deps`, `--freeze-installed` (alias `--no-update-deps`). */
+  updateDeps?: boolean;
+  freezeInstalled?: boolean;
 }
 
 /** The user said no at the confirmation prompt (conda's CondaSystemExit, exit status 1). */
@@ -64,7 +77,9 @@ function renderExplain(solved: SolvedEnvironment): string {
   const lines = ["", "Why each package is in the environment:", ""];
   for (const c of explainChoices(solved.solve.problem)) {
     if (c.record.name.startsWith("__")) continue;
-    const chain = c.chain.map((s) => (s.by ? `${s.by.distName} requires '${s.spec}'` : `you asked for '${s.spec}'`));
+    const chain = c.chain.map((s) =>
+      s.by ? `${s.by.distName} requires '${s.spec}'` : `you asked for '${s.spec}'`,
+    );
     lines.push(`  ${c.record.distName}`);
     for (const step of chain) lines.push(`      <- ${step}`);
   }
@@ -82,6 +97,8 @@ export async function runEnvironmentChange(
   opts: ChangeOpts,
   ctx: CommandContext,
 ): Promise<void> {
+  if (opts.deps === false && opts.onlyDeps)
+    throw new UsageError("--no-deps and --only-deps cannot be combined", "Pick one of the two.");
   // Two commands on one environment run one after the other (solve included), so the second does
   // not undo the first with a plan made before the first one linked.
   if (opts.dryRun) return changeEnvironment(kind, prefix, target, opts, ctx);
@@ -104,7 +121,7 @@ async function changeEnvironment(
   process.once("SIGINT", onSigint);
   try {
     info(mode, pc.dim(kind === "remove" ? "Collecting package metadata..." : "Solving environment..."));
-    const solved =
+    const solvedAll =
       typeof target === "function"
         ? await target(abort.signal)
         : await solveEnvironment({
@@ -112,6 +129,9 @@ async function changeEnvironment(
             kind,
             specs: target,
             updateAll: kind === "update" && opts.all === true,
+            updateDeps: opts.updateDeps,
+            // commander turns --no-update-deps into updateDeps === false
+            freezeInstalled: opts.freezeInstalled === true || opts.updateDeps === false,
             channels: effectiveChannels(opts, config),
             config,
             subdir: opts.platform,
@@ -125,22 +145,44 @@ async function changeEnvironment(
                 ),
               ),
           });
+    // --no-deps / --only-deps prune the solution afterwards, as conda does.
+    const pruned = applyDepsModifier(
+      solvedAll,
+      opts.deps === false ? "no_deps" : opts.onlyDeps ? "only_deps" : undefined,
+    );
+    const solved = pruned.solved;
+    for (const w of pruned.warnings) warn(mode, w);
     // --force-reinstall relinks the requested packages even when the same build is installed.
-    const force = opts.forceReinstall ? new Set(solved.updateSpecs.map((s) => MatchSpec.parse(s).name)) : undefined;
+    const force = opts.forceReinstall
+      ? new Set(solved.updateSpecs.map((s) => MatchSpec.parse(s).name))
+      : undefined;
     const plan = planEnvironment(solved, force);
     const empty = plan.link.length === 0 && plan.unlink.length === 0;
     if (opts.dryRun) {
       if (mode.json) {
-        printJson(planJson(solved, plan, await recordsToFetch(plan.link.map((t) => t.record), config.pkgs_dirs), true));
+        printJson(
+          planJson(
+            solved,
+            plan,
+            await recordsToFetch(
+              plan.link.map((t) => t.record),
+              config.pkgs_dirs,
+            ),
+            true,
+          ),
+        );
       } else {
-        process.stdout.write(`${empty ? "\n# All requested packages already installed.\n" : renderPlan(solved, plan)}\n`);
+        process.stdout.write(
+          `${empty ? "\n# All requested packages already installed.\n" : renderPlan(solved, plan)}\n`,
+        );
         if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
         process.stdout.write("\nDryRunExit: Dry run. Not exiting with an error.\n");
       }
       return;
     }
     if (empty && kind !== "create") {
-      if (mode.json) printJson({ success: true, message: "All requested packages already installed.", prefix });
+      if (mode.json)
+        printJson({ success: true, message: "All requested packages already installed.", prefix });
       else process.stdout.write("\n# All requested packages already installed.\n\n");
       return;
     }
@@ -149,7 +191,12 @@ async function changeEnvironment(
       if (opts.explain) process.stdout.write(`${renderExplain(solved)}\n`);
     }
     await confirm(mode, config.always_yes);
-    const fetchList = mode.json ? await recordsToFetch(plan.link.map((t) => t.record), config.pkgs_dirs) : [];
+    const fetchList = mode.json
+      ? await recordsToFetch(
+          plan.link.map((t) => t.record),
+          config.pkgs_dirs,
+        )
+      : [];
     const progress = createProgress(mode, plan.link.length);
     let result: Awaited<ReturnType<typeof applyEnvironment>>;
     try {
@@ -172,7 +219,9 @@ async function changeEnvironment(
     if (mode.json) {
       printJson(planJson(solved, plan, fetchList, false));
     } else if (!mode.quiet) {
-      process.stdout.write("Preparing transaction: done\nVerifying transaction: done\nExecuting transaction: done\n");
+      process.stdout.write(
+        "Preparing transaction: done\nVerifying transaction: done\nExecuting transaction: done\n",
+      );
       if (kind === "create") {
         process.stdout.write(
           `#\n# To activate this environment, use\n#\n#     $ taipan activate ${opts.name ?? prefix}\n#\n# To deactivate an active environment, use\n#\n#     $ taipan deactivate\n\n`,

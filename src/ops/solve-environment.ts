@@ -26,6 +26,13 @@ export interface EnvironmentRequest {
   /** `update --all`. */
   updateAll?: boolean;
   /**
+   * `--update-deps` (conda's UPDATE_DEPS): the requested packages' dependencies may move to their
+   * best versions too; `--freeze-installed` / `--no-update-deps`: installed packages stay put
+   * unless that is impossible. Default: install freezes, update updates the requested specs.
+   */
+  updateDeps?: boolean;
+  freezeInstalled?: boolean;
+  /**
    * Solve from the given specs alone, ignoring what is installed and earlier requests (used to
    * restore a revision, whose exact package set is the request); the prefix's contents are then
    * replaced by the result.
@@ -90,6 +97,25 @@ function dependentsOf(records: readonly PackageRecord[], names: Set<string>): Se
     }
   }
   return out;
+}
+
+/** The names `roots` need, directly or through other records among `records` (roots excluded). */
+function dependencyNames(records: readonly PackageRecord[], roots: readonly string[]): Set<string> {
+  const byName = new Map(records.map((r) => [r.name, r]));
+  const seen = new Set<string>(roots);
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const r = byName.get(queue.pop()!);
+    for (const d of r?.depends ?? []) {
+      const n = matchSpecName(d) ?? d;
+      if (!seen.has(n)) {
+        seen.add(n);
+        queue.push(n);
+      }
+    }
+  }
+  for (const n of roots) seen.delete(n);
+  return seen;
 }
 
 /**
@@ -157,26 +183,41 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
   }
   const updateModifier: UpdateModifier = req.updateAll
     ? "update_all"
-    : req.kind === "install"
-      ? "freeze_installed"
-      : "update_specs";
+    : req.updateDeps
+      ? "update_specs"
+      : req.kind === "install" || req.freezeInstalled
+        ? "freeze_installed"
+        : "update_specs";
   // The async solve yields to the event loop now and then, so Ctrl-C (an aborted signal) stops it.
-  const result = await solveAsync({
-    specs,
-    index,
-    virtualPackages: detectVirtualPackages(subdir),
-    installed: installedRecords,
-    pinned: [...req.config.pinned_packages, ...pinnedSpecsOf(req.prefix)],
-    channelPriority: req.channelPriority ?? req.config.channel_priority,
-    updateModifier,
-    signal: req.signal,
-    onProgress: req.onSolveProgress,
-    channels: [...index.channels],
-    // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
-    parseSpec: (s) => MatchSpec.parse(s),
-    // Policy is a solver input: blocked candidates carry their reason into errors.
-    exclude: policy.isEmpty ? undefined : policy.exclude,
-  });
+  const solveWith = (specs: string[]) =>
+    solveAsync({
+      specs,
+      index,
+      virtualPackages: detectVirtualPackages(subdir),
+      installed: installedRecords,
+      pinned: [...req.config.pinned_packages, ...pinnedSpecsOf(req.prefix)],
+      channelPriority: req.channelPriority ?? req.config.channel_priority,
+      updateModifier,
+      signal: req.signal,
+      onProgress: req.onSolveProgress,
+      channels: [...index.channels],
+      // conda's whole MatchSpec grammar for requests and repodata depends/constrains.
+      parseSpec: (s) => MatchSpec.parse(s),
+      // Policy is a solver input: blocked candidates carry their reason into errors.
+      exclude: policy.isEmpty ? undefined : policy.exclude,
+    });
+  let result = await solveWith(specs);
+  // conda's UPDATE_DEPS solves twice: the second time the first solution's dependencies of the
+  // requested packages are requested too (by name, so they take their best versions), without
+  // being recorded as requested in history.
+  if (req.updateDeps && !req.updateAll) {
+    const deps = dependencyNames(
+      result.records,
+      req.specs.map((s) => matchSpecName(s) ?? s),
+    );
+    const extra = [...deps].filter((n) => !requested.has(n) && !n.startsWith("__"));
+    if (extra.length > 0) result = await solveWith([...specs, ...extra]);
+  }
   return {
     prefix: req.prefix,
     subdir,

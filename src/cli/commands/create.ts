@@ -44,6 +44,14 @@ export function addChangeOptions(cmd: Command): Command {
     .option("--allow-scripts", "run the packages' pre/post-link scripts (off by default)")
     .option("--explain", "show, for each package, the requests that pulled it in")
     .option(
+      "--no-deps",
+      "solve as usual, then link only the requested packages (may leave the environment inconsistent)",
+    )
+    .option("--only-deps", "solve as usual, then link only the requested packages' dependencies")
+    .option("--update-deps", "also update the requested packages' dependencies to their best versions")
+    .option("--freeze-installed", "do not change already-installed packages unless the request needs it")
+    .option("--no-update-deps", "same as --freeze-installed")
+    .option(
       "--lock-environment <name>",
       "with a pixi lock file as --file: the environment to install (default: default)",
     );
