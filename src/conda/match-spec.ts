@@ -447,6 +447,16 @@ interface ParseExtras {
 const PLAIN_NAME = /^[A-Za-z0-9_.-]+$/;
 const PLAIN_NAME_VERSION = /^([A-Za-z0-9_.-]+) ([0-9A-Za-z_.*+!<>=~,|]+)$/;
 
+/**
+ * The fields of a spec in one of the plain shapes above (`name`, `name VERSION`), or undefined
+ * for anything else. `MatchSpec.parse` of such a string has exactly these fields; callers that
+ * match many specs (the solver) use this to skip building the full object.
+ */
+export function plainSpecFields(input: string): { name: string; version?: string } | undefined {
+  const f = parsePlainSpec(input);
+  return f === undefined ? undefined : (f as { name: string; version?: string });
+}
+
 function parsePlainSpec(input: string): MatchSpecFields | undefined {
   if (PLAIN_NAME.test(input)) {
     // `pkg-1.0-0.conda` is a package file, not a name

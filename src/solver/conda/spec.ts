@@ -1,6 +1,7 @@
-import { MatchSpec } from "../../conda/match-spec.js";
+import { MatchSpec, plainSpecFields } from "../../conda/match-spec.js";
 import type { PackageRecord } from "../../conda/package-record.js";
-import type { VersionSpec } from "../../conda/version-spec.js";
+import type { Version } from "../../conda/version.js";
+import { VersionSpec } from "../../conda/version-spec.js";
 
 /**
  * What the solver needs from a match spec: the package name it constrains, a record predicate,
@@ -41,7 +42,66 @@ class TextSpec implements VersionedSpec {
   }
 }
 
+/**
+ * A spec of the plain shapes `name` / `name VERSION` (most dependency strings). It matches exactly
+ * as the `MatchSpec` of the same text (name equal to the lower-cased name, version in the range)
+ * without building that object: in a fresh process, constructing a full MatchSpec for every
+ * dependency string was a sizeable part of a small solve.
+ */
+class PlainSpec implements VersionedSpec {
+  readonly name: string;
+  readonly version: VersionSpec | undefined;
+  private readonly text: string;
+  /** The range to test, undefined when any version matches. */
+  private readonly range: VersionSpec | undefined;
+  // Candidates arrive sorted by version, so builds of one version are usually adjacent: the
+  // answer for the previous version string is reused without touching the record's version.
+  private lastVersion: string | undefined;
+  private lastResult = false;
+
+  constructor(text: string, name: string, version: VersionSpec | undefined) {
+    this.text = text;
+    this.name = name;
+    this.version = version;
+    this.range = version === undefined || version.matchesAll ? undefined : version;
+  }
+
+  matches(r: PackageRecord): boolean {
+    if (r.name !== this.name) return false;
+    const range = this.range;
+    if (range === undefined) return true;
+    const vs = r.version;
+    if (vs === this.lastVersion) return this.lastResult;
+    let v: Version | undefined;
+    try {
+      v = r.parsedVersion;
+    } catch {
+      v = undefined;
+    }
+    // An unparsable record version can still satisfy a regex or '@' spec (as MatchSpec does).
+    const ok = v === undefined ? range.matches(vs) : range.matches(v);
+    this.lastVersion = vs;
+    this.lastResult = ok;
+    return ok;
+  }
+
+  toString(): string {
+    return this.text;
+  }
+}
+
 /** Parses a spec string for the solver with conda's full MatchSpec grammar. */
 export function parseSolverSpec(text: string): VersionedSpec {
+  const plain = plainSpecFields(text);
+  if (plain !== undefined) {
+    let version: VersionSpec | undefined;
+    try {
+      version = plain.version === undefined ? undefined : VersionSpec.parse(plain.version);
+    } catch {
+      // let MatchSpec raise its error, which names the whole spec
+      return new TextSpec(text);
+    }
+    return new PlainSpec(text.trim(), plain.name.toLowerCase(), version);
+  }
   return new TextSpec(text);
 }
