@@ -13,6 +13,7 @@ import {
 import { type LoadedConfig, loadConfig } from "../../env/config.js";
 import { resolvePrefix } from "../../env/environments.js";
 import { currentInvocation, renderActivation, renderShellHook } from "../../env/shell-script.js";
+import { registerShellInit } from "./shell-init.js";
 
 interface ShellOptions {
   shell?: string;
@@ -86,6 +87,8 @@ export function register(program: Command): void {
       }
       process.stdout.write(hook);
     });
+
+  registerShellInit(shell);
 
   // The commands below are internal: the hook's function evaluates their output in the user's shell.
   shell
