@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { validateEnvName } from "../../env/environments.js";
-import { writePrefixEnvVars } from "../../env/prefix-env-vars.js";
+import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
+import { readPrefixRecords } from "../../install/conda-meta.js";
+import { cloneEnvironment, cloneSourcePrefix } from "../../ops/clone-environment.js";
 import { checkCreateTarget } from "../../ops/create-target.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
@@ -11,6 +13,7 @@ import {
   addConfirmOptions,
   addOutputOptions,
   addPrefixOptions,
+  type CommandContext,
   commandContext,
   lockOptionsOf,
   recordedCommandLine,
@@ -23,6 +26,7 @@ import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
   file?: string[];
+  clone?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -61,7 +65,11 @@ export function register(program: Command): void {
   const cmd = program
     .command("create")
     .description("Create a new environment from a list of specs")
-    .argument("[specs...]", "match specs of the packages to install");
+    .argument("[specs...]", "match specs of the packages to install")
+    .option(
+      "--clone <ENV>",
+      "create the environment as a copy of ENV (a name or a path): same packages, no solve",
+    );
   addChangeOptions(cmd);
   cmd.action(async (specs: string[], opts: CreateOpts) => {
     if (!opts.name && !opts.prefix) throw new UsageError("create needs -n NAME or -p PATH");
@@ -69,6 +77,7 @@ export function register(program: Command): void {
     if (opts.name) validateEnvName(opts.name);
     const ctx = commandContext(opts);
     const prefix = targetPrefix(opts, ctx.config, false);
+    if (opts.clone !== undefined) return createClone(opts.clone, prefix, specs, opts, ctx);
     const input = readSpecInput(opts.file ?? [], specs, lockOptionsOf(opts));
     for (const w of input.warnings ?? []) warn(ctx.mode, w);
     applyFileChannels(opts, input);
@@ -95,4 +104,34 @@ export function register(program: Command): void {
     if (!opts.dryRun && input.environment && Object.keys(input.environment.variables).length > 0)
       writePrefixEnvVars(prefix, input.environment.variables);
   });
+}
+
+/** `create --clone SRC`: SRC's exact records into the new prefix, as conda's clone does. */
+async function createClone(
+  source: string,
+  prefix: string,
+  specs: string[],
+  opts: CreateOpts,
+  ctx: CommandContext,
+): Promise<void> {
+  // conda: TooManyArgumentsError — a clone takes nothing else to install.
+  if (specs.length > 0 || (opts.file ?? []).length > 0)
+    throw new UsageError(
+      "--clone takes no package specs or --file",
+      "Clone first, then 'taipan install' the extra packages into the clone.",
+    );
+  const src = cloneSourcePrefix(source, ctx.config);
+  if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
+  if (!ctx.mode.json && !ctx.mode.quiet)
+    process.stdout.write(`Source:      ${src}\nDestination: ${prefix}\n`);
+  if (readPrefixRecords(src).length === 0 && !opts.dryRun && !existsSync(join(prefix, "conda-meta"))) {
+    // An empty source clones to an empty environment (a transaction with nothing to link writes nothing).
+    createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
+    if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
+    else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
+  } else
+    await runEnvironmentChange("create", prefix, () => cloneEnvironment(src, prefix, ctx.config), opts, ctx);
+  // The source's environment variables (conda env config vars) belong to the environment too.
+  const vars = readStateEnvVars(src);
+  if (!opts.dryRun && Object.keys(vars).length > 0) writePrefixEnvVars(prefix, vars);
 }
