@@ -77,8 +77,12 @@ export class CandidateSorter {
     return hit;
   }
 
-  /** The packed sort key of each record of the last `sort` call (equal keys = one tie group). */
-  lastKeys: Map<PackageRecord, number> | undefined;
+  /**
+   * The packed sort key of each record of the last `sort` call, in the sorted order (equal keys =
+   * one tie group). An array rather than a Map by record: a Map entry per candidate was a visible
+   * part of loading a name.
+   */
+  lastKeys: Float64Array | undefined;
 
   /**
    * rattler's tie-break between builds that are equal in track_features, version and build
@@ -136,7 +140,6 @@ export class CandidateSorter {
     const packed = new Float64Array(n);
     const stamps = new Float64Array(n);
     const ranks = new Float64Array(n);
-    const keys = new Map<PackageRecord, number>();
     const idx = new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const r = records[i];
@@ -149,10 +152,8 @@ export class CandidateSorter {
       packed[i] = key;
       stamps[i] = r.timestamp ?? 0;
       ranks[i] = rank;
-      keys.set(r, key);
       idx[i] = i;
     }
-    this.lastKeys = keys;
     // Equal keys: newest first, then channel order. The dependency tie-break (below) is applied
     // lazily by the caller, only among the builds of a group that are still viable at decision
     // time: computing it eagerly means parsing the dependency specs of every build of every
@@ -166,7 +167,12 @@ export class CandidateSorter {
       return ranks[a] - ranks[b];
     });
     const out = new Array<PackageRecord>(n);
-    for (let i = 0; i < n; i++) out[i] = records[idx[i]];
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = records[idx[i]];
+      keys[i] = packed[idx[i]];
+    }
+    this.lastKeys = keys;
     return out;
   }
 }

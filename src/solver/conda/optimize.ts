@@ -34,6 +34,10 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     refreshVars?.();
   };
   snapshot();
+  if (cannotImprove(problem, current, opts.favored)) {
+    opts.onQueries?.(0);
+    return [...current.values()];
+  }
   let queries = 0;
   // Each query re-solves the whole problem, so bound them; real requests need a handful.
   const maxQueries = opts.maxQueries ?? 500;
@@ -190,4 +194,36 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   }
   opts.onQueries?.(queries);
   return [...current.values()];
+}
+
+/**
+ * True when the pass below would make no query at all, so the greedy solution is already conda's
+ * optimum: no tracked feature is active, and every chosen (non-virtual) record is either the
+ * installed record to keep or has its name's highest version rank with no build of that rank
+ * having a higher build number and no more features. (Then every objective is at its best level
+ * for every name and each step only records locks.) Most requests end here, in a fresh process
+ * this saves running the pass's code at all.
+ */
+function cannotImprove(
+  problem: CondaProblem,
+  current: Map<string, PackageRecord>,
+  favored: Map<string, PackageRecord> | undefined,
+): boolean {
+  for (const [name, r] of current) {
+    if (r.track_features.length > 0) return false;
+    if (name.startsWith("__") || favored?.get(name) === r) continue;
+    const v = problem.varOfRecord(r);
+    if (!v || problem.versionRank(v) !== 0) return false;
+    const e = problem.entry(name);
+    for (let i = 0; i < e.records.length; i++) {
+      const o = e.records[i];
+      if (
+        problem.versionRank(e.firstVar + i) === 0 &&
+        o.build_number > r.build_number &&
+        o.track_features.length <= r.track_features.length
+      )
+        return false;
+    }
+  }
+  return true;
 }

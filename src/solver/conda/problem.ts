@@ -61,7 +61,6 @@ export class CondaProblem {
   readonly sat: CdclSolver;
   readonly origins: Origin[] = [];
   private readonly names = new Map<string, NameEntry>();
-  private readonly varOfRec = new Map<PackageRecord, number>();
   private readonly varTie: number[] = [];
   private varRecord: PackageRecord[] = [];
   private expanded: number[] = [];
@@ -181,16 +180,25 @@ export class CondaProblem {
     const flexible = this.opts.channelPriority === "flexible";
     const span = ranks.size + 1;
     const favored = this.opts.favored?.get(name);
+    let keys = this.sorter.lastKeys;
     if (favored) {
       const i = records.indexOf(favored);
-      if (i > 0) records = [favored, ...records.slice(0, i), ...records.slice(i + 1)];
+      if (i > 0) {
+        records = [favored, ...records.slice(0, i), ...records.slice(i + 1)];
+        if (keys) {
+          // keep the keys aligned with the records
+          const k = new Float64Array(keys.length);
+          k[0] = keys[i];
+          k.set(keys.subarray(0, i), 1);
+          k.set(keys.subarray(i + 1), i + 1);
+          keys = k;
+        }
+      }
     }
-    const keys = this.sorter.lastKeys;
     const firstVar = records.length ? this.sat.newVars(records.length) : 0;
     e = { name, records, firstVar, excluded };
     this.names.set(name, e);
     for (let i = 0; i < records.length; i++) {
-      this.varOfRec.set(records[i], firstVar + i);
       // tie group: consecutive records with the same sort key (an installed record to keep
       // stands alone, so the tie-break never passes it over)
       const same =
@@ -198,7 +206,7 @@ export class CondaProblem {
         records[i] !== favored &&
         records[i - 1] !== favored &&
         keys !== undefined &&
-        keys.get(records[i]) === keys.get(records[i - 1]);
+        keys[i] === keys[i - 1];
       this.varTie[firstVar + i] = same ? this.varTie[firstVar + i - 1] : firstVar + i;
       this.varRecord[firstVar + i] = records[i];
       const vr = ranks.get(records[i].version) ?? 0;
@@ -438,8 +446,21 @@ export class CondaProblem {
     return out;
   }
 
+  /**
+   * The variable of a loaded candidate record, 0 if it is none. Looked up in its name's list
+   * (a few calls per solve) instead of a Map entry per candidate kept for every loaded name.
+   */
   varOfRecord(r: PackageRecord): number {
-    return this.varOfRec.get(r) ?? 0;
+    const e = this.names.get(r.name);
+    const i = e ? e.records.lastIndexOf(r) : -1;
+    if (e && i >= 0) return e.firstVar + i;
+    // a record listed under another name (a custom index): the last loaded entry holding it
+    const all = [...this.names.values()];
+    for (let k = all.length - 1; k >= 0; k--) {
+      const j = all[k].records.lastIndexOf(r);
+      if (j >= 0) return all[k].firstVar + j;
+    }
+    return 0;
   }
 
   get rootVar(): number {
