@@ -237,6 +237,17 @@ export { type ApplyOptions, applyEnvironment, planEnvironment } from "./ops/appl
 export { channelConfigOf, gatewayFor } from "./ops/channels.js";
 export { createEmptyEnvironment } from "./ops/empty-environment.js";
 export { explicitEnvironment } from "./ops/explicit-environment.js";
+export { applyDepsModifier, type DepsModifier, type PrunedEnvironment } from "./ops/deps-modifier.js";
+export { CloneSourceError, cloneEnvironment, cloneSourcePrefix } from "./ops/clone-environment.js";
+export {
+  INIT_END,
+  INIT_START,
+  type InitResult,
+  rcFileFor,
+  renderInitBlock,
+  updateRcFile,
+  withInitBlock,
+} from "./env/shell-init.js";
 export { PrefixBusyError, withPrefixLock } from "./ops/prefix-lock.js";
 export { mergeSpecs, requestedSpecsFrom, requestedSpecsOf } from "./ops/requested-specs.js";
 export {
