@@ -1,7 +1,7 @@
 // `taipan create --clone SRC` through the real CLI against a local channel: exact records, no
 // solve, archives through the package cache with hash checks, refusal of records without a URL.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type CliWorld, createCliWorld } from "./cli-channel-fixture.js";
@@ -58,6 +58,23 @@ describe("create --clone", () => {
     assert.deepEqual(records(dest), records(src));
     // No solve (no repodata) and no archive fetched: the channel saw no request at all.
     assert.deepEqual(w.server.requests.slice(before), []);
+  });
+
+  test("files no package owns are copied, with the source prefix rewritten in text files", async () => {
+    mkdirSync(join(src, "etc", "local"), { recursive: true });
+    writeFileSync(join(src, "etc", "local", "settings.sh"), `export DATA=${src}/share/data\n`);
+    writeFileSync(join(src, "etc", "local", "blob.bin"), Buffer.from([0, 1, 2, 0]));
+    const r = await ok(["create", "-n", "copyfiles", "--clone", "src", "-y"]);
+    assert.match(r.stdout, /Packages: +2\nFiles: +2\n/);
+    const dest = join(w.root, "envs", "copyfiles");
+    assert.equal(
+      readFileSync(join(dest, "etc", "local", "settings.sh"), "utf8"),
+      `export DATA=${dest}/share/data\n`,
+    );
+    assert.deepEqual([...readFileSync(join(dest, "etc", "local", "blob.bin"))], [0, 1, 2, 0]);
+    // Still exactly the source's packages; the extra files stay unowned.
+    assert.deepEqual(records(dest), records(src));
+    rmSync(join(src, "etc", "local"), { recursive: true });
   });
 
   test("a cached archive is re-fetched and checked against the record's hash", async () => {

@@ -5,6 +5,7 @@ import { validateEnvName } from "../../env/environments.js";
 import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import { cloneEnvironment, cloneSourcePrefix } from "../../ops/clone-environment.js";
+import { copyUntracked, untrackedFiles } from "../../ops/clone-untracked.js";
 import { checkCreateTarget } from "../../ops/create-target.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
@@ -122,16 +123,23 @@ async function createClone(
     );
   const src = cloneSourcePrefix(source, ctx.config);
   if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
+  const packages = readPrefixRecords(src).length;
+  const untracked = untrackedFiles(src);
   if (!ctx.mode.json && !ctx.mode.quiet)
-    process.stdout.write(`Source:      ${src}\nDestination: ${prefix}\n`);
-  if (readPrefixRecords(src).length === 0 && !opts.dryRun && !existsSync(join(prefix, "conda-meta"))) {
+    process.stdout.write(
+      `Source:      ${src}\nDestination: ${prefix}\nPackages:    ${packages}\nFiles:       ${untracked.length}\n`,
+    );
+  if (packages === 0 && !opts.dryRun && !existsSync(join(prefix, "conda-meta"))) {
     // An empty source clones to an empty environment (a transaction with nothing to link writes nothing).
     createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
     if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
     else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
   } else
     await runEnvironmentChange("create", prefix, () => cloneEnvironment(src, prefix, ctx.config), opts, ctx);
+  if (opts.dryRun) return;
+  // As conda does, files no package owns are copied too (text files get the new prefix).
+  copyUntracked(src, prefix, untracked);
   // The source's environment variables (conda env config vars) belong to the environment too.
   const vars = readStateEnvVars(src);
-  if (!opts.dryRun && Object.keys(vars).length > 0) writePrefixEnvVars(prefix, vars);
+  if (Object.keys(vars).length > 0) writePrefixEnvVars(prefix, vars);
 }
