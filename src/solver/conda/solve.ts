@@ -115,7 +115,7 @@ export function solve(req: SolveRequest): SolveResult {
   for (let i = 0; ; i++) {
     try {
       const prep = prepare(req, specs, parse, plan[i]);
-      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)));
+      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)), i === plan.length - 1);
     } catch (e) {
       if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
     }
@@ -134,7 +134,13 @@ export async function solveAsync(req: SolveRequest): Promise<SolveResult> {
   for (let i = 0; ; i++) {
     try {
       const prep = prepare(req, specs, parse, plan[i]);
-      return finish(req, specs, prep, await prep.problem.sat.solveAsync(searchOptions(req)));
+      return finish(
+        req,
+        specs,
+        prep,
+        await prep.problem.sat.solveAsync(searchOptions(req)),
+        i === plan.length - 1,
+      );
     } catch (e) {
       if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
     }
@@ -250,7 +256,13 @@ function prepare(
   return { problem, favored };
 }
 
-function finish(req: SolveRequest, specs: SolverSpec[], prep: Prepared, result: SatResult): SolveResult {
+function finish(
+  req: SolveRequest,
+  specs: SolverSpec[],
+  prep: Prepared,
+  result: SatResult,
+  last: boolean,
+): SolveResult {
   const { problem, favored } = prep;
   if (result === "aborted") throw new SolveAbortedError("aborted", "the solve was cancelled");
   if (result === "unknown")
@@ -258,7 +270,12 @@ function finish(req: SolveRequest, specs: SolverSpec[], prep: Prepared, result: 
       "budget",
       `the solve gave up after ${problem.sat.stats.conflicts} conflicts (${Math.round(problem.sat.stats.ms)} ms)`,
     );
-  if (result === "unsat") throw explainUnsat(problem, specs);
+  if (result === "unsat") {
+    // An earlier attempt's failure is caught and the next attempt runs (frozen, then flexible;
+    // python's minor version kept, then free): only the last one's explanation is ever shown.
+    if (!last) throw new UnsatisfiableError("an earlier solve attempt is unsatisfiable", [], []);
+    throw explainUnsat(problem, specs);
+  }
   const virtual = new Set(req.virtualPackages ?? []);
   let improvementQueries = 0;
   const chosen =
