@@ -16,7 +16,11 @@ export interface OutputMode {
   verbose: number;
 }
 
-export function outputMode(opts: { json?: boolean; quiet?: boolean; verbose?: number | boolean }): OutputMode {
+export function outputMode(opts: {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: number | boolean;
+}): OutputMode {
   const verbose = typeof opts.verbose === "number" ? opts.verbose : opts.verbose ? 1 : 0;
   return { json: opts.json === true, quiet: opts.quiet === true, verbose };
 }
@@ -47,7 +51,9 @@ export function table(rows: string[][], indent = "  "): string {
   }
   return rows
     .map((row) =>
-      (indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).trimEnd(),
+      (
+        indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
+      ).trimEnd(),
     )
     .join("\n");
 }

@@ -77,7 +77,11 @@ export function renderPlan(solved: SolvedEnvironment, plan: TransactionPlan): st
   const fetchSize = plan.link.reduce((n, t) => n + (t.record.size ?? 0), 0);
   if (plan.link.length) {
     out.push("", "The following packages will be downloaded or taken from the cache:", "");
-    const rows = plan.link.map((t) => [t.record.distName, formatBytes(t.record.size), channelDisplayName(t.record)]);
+    const rows = plan.link.map((t) => [
+      t.record.distName,
+      formatBytes(t.record.size),
+      channelDisplayName(t.record),
+    ]);
     rows.push(["Total:", formatBytes(fetchSize), ""]);
     out.push(table(rows, "    "), "");
   }
@@ -128,7 +132,12 @@ export function planJson(
     dry_run: dryRun,
     prefix: solved.prefix,
     actions: {
-      FETCH: fetch.map((r) => ({ ...r.toJson(), url: publicUrl(r), channel: channelDisplayName(r), fn: r.fn })),
+      FETCH: fetch.map((r) => ({
+        ...r.toJson(),
+        url: publicUrl(r),
+        channel: channelDisplayName(r),
+        fn: r.fn,
+      })),
       LINK: plan.link.map((t) => linkEntry(t.record)),
       UNLINK: plan.unlink.map((p) => linkEntry(p.record)),
       PREFIX: solved.prefix,

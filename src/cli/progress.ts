@@ -45,7 +45,10 @@ export function createProgress(mode: OutputMode, total: number): ProgressReporte
         finished++;
         bytes += p.record.size ?? 0;
         const what = p.phase === "cached" ? "cached" : "fetched";
-        draw(`Packages [${finished}/${total}] ${what} ${p.record.distName} (${formatBytes(bytes)} total)`, !tty);
+        draw(
+          `Packages [${finished}/${total}] ${what} ${p.record.distName} (${formatBytes(bytes)} total)`,
+          !tty,
+        );
       }
     },
     onLink(p) {
@@ -53,7 +56,8 @@ export function createProgress(mode: OutputMode, total: number): ProgressReporte
       draw(`${verb} [${p.index + 1}/${p.total}] ${p.dist}`, !tty);
     },
     done() {
-      if (!silent && tty && drawn) process.stderr.write(`\r${" ".repeat((process.stderr.columns ?? 80) - 1)}\r`);
+      if (!silent && tty && drawn)
+        process.stderr.write(`\r${" ".repeat((process.stderr.columns ?? 80) - 1)}\r`);
     },
   };
 }

@@ -1,7 +1,13 @@
 import type { Command } from "commander";
 import { recoverPrefix } from "../../install/transaction.js";
 import { verifyPrefix } from "../../install/verify-prefix.js";
-import { addOutputOptions, addPrefixOptions, commandContext, type GlobalOpts, targetPrefix } from "../common-options.js";
+import {
+  addOutputOptions,
+  addPrefixOptions,
+  commandContext,
+  type GlobalOpts,
+  targetPrefix,
+} from "../common-options.js";
 import { printJson } from "../output.js";
 
 export function register(program: Command): void {
@@ -24,7 +30,8 @@ export function register(program: Command): void {
       if (recovery.action !== "none")
         lines.push(`An interrupted transaction was found and ${recovery.action.replace("-", " ")}.`);
       lines.push(`Checked ${report.records} packages, ${report.files} files in ${prefix}.`);
-      for (const p of report.problems) lines.push(`  ${p.kind.padEnd(12)} ${p.dist ? `${p.dist}: ` : ""}${p.path} (${p.detail})`);
+      for (const p of report.problems)
+        lines.push(`  ${p.kind.padEnd(12)} ${p.dist ? `${p.dist}: ` : ""}${p.path} (${p.detail})`);
       lines.push(
         report.ok
           ? "No problems found."

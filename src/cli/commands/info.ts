@@ -67,7 +67,12 @@ export function register(program: Command): void {
       ["offline mode :", String(config.offline)],
       ["node version :", process.version],
     ];
-    process.stdout.write(`\n${table(rows.map(([a, b]) => [a!.padStart(22), b!]), "")}\n\n`);
+    process.stdout.write(
+      `\n${table(
+        rows.map(([a, b]) => [a!.padStart(22), b!]),
+        "",
+      )}\n\n`,
+    );
     if (opts.all) printEnvList(envs, active);
   });
 }
