@@ -8,7 +8,6 @@ import { cloneEnvironment, cloneSourcePrefix } from "../../ops/clone-environment
 import { copyUntracked, untrackedFiles } from "../../ops/clone-untracked.js";
 import { checkCreateTarget } from "../../ops/create-target.js";
 import { createEmptyEnvironment } from "../../ops/empty-environment.js";
-import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import {
   addChannelOptions,
   addConfirmOptions,
@@ -20,6 +19,7 @@ import {
   recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
+import { createFromInput } from "../create-environment.js";
 import { UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { printJson, warn } from "../output.js";
@@ -83,25 +83,8 @@ export function register(program: Command): void {
     for (const w of input.warnings ?? []) warn(ctx.mode, w);
     applyFileChannels(opts, input);
 
-    const isEnv = existsSync(join(prefix, "conda-meta"));
     if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
-    // Replacing an environment (-y) goes through the journaled transaction like any change, so a
-    // failed solve or a crash leaves the old environment intact instead of a deleted one.
-    if (!input.explicit && input.specs.length === 0 && !opts.dryRun && !isEnv) {
-      // conda creates an empty environment: just conda-meta/history.
-      createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
-      if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
-      else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
-      return;
-    }
-    const explicit = input.explicit;
-    await runEnvironmentChange(
-      "create",
-      prefix,
-      explicit ? () => explicitEnvironment(prefix, explicit, ctx.config, "create") : input.specs,
-      opts,
-      ctx,
-    );
+    await createFromInput(prefix, input, opts, ctx);
     if (!opts.dryRun && input.environment && Object.keys(input.environment.variables).length > 0)
       writePrefixEnvVars(prefix, input.environment.variables);
   });

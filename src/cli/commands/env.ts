@@ -8,7 +8,6 @@ import { isEnvironment, listEnvironments } from "../../env/environments.js";
 import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
 import { applyFileChannels, readEnvironmentSpecFile, type SpecInput } from "../../env/spec-input.js";
 import { checkCreateTarget } from "../../ops/create-target.js";
-import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import { explicitEnvironment } from "../../ops/explicit-environment.js";
 import { exportEnvironment } from "../../ops/export-environment.js";
 import { solveEnvironment } from "../../ops/solve-environment.js";
@@ -22,9 +21,9 @@ import {
   effectiveChannels,
   type GlobalOpts,
   lockOptionsOf,
-  recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
+import { createFromInput } from "../create-environment.js";
 import { EnvironmentLocationNotFound, UsageError } from "../errors.js";
 import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
 import { info, printJson } from "../output.js";
@@ -157,30 +156,10 @@ function registerCreate(env: Command): void {
     const prefix = fileTargetPrefix(opts, input, ctx, "create");
     applyFileChannels(opts, input);
     checkPipAvailable(prefix, input);
-    const isEnv = isEnvironment(prefix);
     if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
     const name = opts.name ?? (opts.prefix ? undefined : input.environment?.name);
     const changeOpts = { ...opts, name: name ?? prefix };
-    if (!input.explicit && input.specs.length === 0) {
-      if (opts.dryRun) {
-        process.stdout.write(`Would create an empty environment at ${prefix}\n`);
-        return;
-      }
-      // Nothing to install: conda still makes the environment (conda-meta/history only).
-      if (isEnv) await runEnvironmentChange("create", prefix, [], { ...changeOpts, quiet: true }, ctx);
-      createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
-      if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
-      else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
-    } else {
-      const explicit = input.explicit;
-      await runEnvironmentChange(
-        "create",
-        prefix,
-        explicit ? () => explicitEnvironment(prefix, explicit, ctx.config, "create") : input.specs,
-        changeOpts,
-        ctx,
-      );
-    }
+    await createFromInput(prefix, input, changeOpts, ctx);
     await finishFromFile(prefix, input, opts, ctx, true);
   });
 }
