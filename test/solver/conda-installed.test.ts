@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { PackageRecord } from "../../src/conda/package-record.js";
+import { PackageRecord } from "../../src/conda/package-record.js";
 import { solve } from "../../src/solver/conda/solve.js";
 import { LocalIndex, linuxVirtualPackages } from "./local-index.js";
 
@@ -43,6 +43,22 @@ describe("conda's test_solve.py cases with installed packages and pins", () => {
         "numba-0.8.1-np17py26_0",
       ]),
     );
+  });
+
+  it("update_specs keeps installed packages read back from conda-meta (new objects, same builds)", () => {
+    const s1 = solve({ specs: ["python=2.7.3"], index, virtualPackages: vp }).records;
+    assert.ok(dists(s1).includes("python-2.7.3-7"));
+    // What a later command sees: records parsed from conda-meta, not the index's own objects.
+    const fromDisk = s1.map((r) => PackageRecord.fromJson(r.toJson(), { fn: r.fn, channel: r.channel }));
+    const s2 = solve({
+      specs: ["zlib"],
+      index,
+      virtualPackages: vp,
+      installed: fromDisk,
+      updateModifier: "update_specs",
+    }).records;
+    // python is not requested and not needed by zlib: it stays at 2.7.3 although 2.7.5 exists.
+    assert.ok(dists(s2).includes("python-2.7.3-7"), dists(s2).join(" "));
   });
 
   it("test_no_update_deps_1: installing keeps python unless the request needs a newer one", () => {

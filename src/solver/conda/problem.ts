@@ -124,8 +124,13 @@ export class CondaProblem {
       list = this.opts.index.get(name);
       const extra = this.extraByName.get(name) ?? [];
       if (extra.length) {
-        const have = new Set(list.map((r) => r.distName));
-        list = [...list, ...extra.filter((r) => !have.has(r.distName))];
+        const byDist = new Map(list.map((r) => [r.distName, r]));
+        // An installed record that the channels still have is represented by the channel's record;
+        // the record to keep (update_specs) must then be that one, or keeping it has no effect.
+        const favored = this.opts.favored?.get(name);
+        const same = favored ? byDist.get(favored.distName) : undefined;
+        if (same && same !== favored) this.opts.favored!.set(name, same);
+        list = [...list, ...extra.filter((r) => !byDist.has(r.distName))];
       }
     }
     this.rawCache.set(name, list);
