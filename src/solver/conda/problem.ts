@@ -130,6 +130,11 @@ export class CondaProblem {
         const favored = this.opts.favored?.get(name);
         const same = favored ? byDist.get(favored.distName) : undefined;
         if (same && same !== favored) this.opts.favored!.set(name, same);
+        // Likewise the channel's copy of an installed record stays a candidate under strict priority.
+        for (const r of extra) {
+          const twin = byDist.get(r.distName);
+          if (twin) this.extraSet.add(twin);
+        }
         list = [...list, ...extra.filter((r) => !byDist.has(r.distName))];
       }
     }
