@@ -34,7 +34,11 @@ export class RattlerPeer {
   private readonly urls: string[];
   private restore: (() => void) | undefined;
 
-  constructor(channelDirs: string[], subdirs: string[]) {
+  /**
+   * `stripDepends`: serve every record without depends/constrains, so any single record is
+   * installable on its own and an exact spec tells whether rattler's reader kept that record.
+   */
+  constructor(channelDirs: string[], subdirs: string[], opts: { stripDepends?: boolean } = {}) {
     const require = createRequire(import.meta.url);
     this.rattler = require("@conda-org/rattler") as Rattler;
     this.urls = channelDirs.map((_, i) => `http://peer.local/c${i}`);
@@ -49,7 +53,10 @@ export class RattlerPeer {
           >;
           for (const key of ["packages", "packages.conda"])
             for (const rec of Object.values(json[key] ?? {}))
-              for (const [k, v] of Object.entries(rec)) if (v === null) delete rec[k];
+              for (const [k, v] of Object.entries(rec)) {
+                if (v === null) delete rec[k];
+                else if (opts.stripDepends && (k === "depends" || k === "constrains")) rec[k] = [];
+              }
           body = Buffer.from(JSON.stringify(json));
         } else
           body = Buffer.from(JSON.stringify({ info: { subdir: sd }, packages: {}, "packages.conda": {} }));
