@@ -2,6 +2,7 @@
 // and a real channel (the packed examples/recipes plus a few of conda's real test packages) served
 // over HTTP from 127.0.0.1. The CLI runs as a subprocess: compiled (dist) when the tests run
 // compiled, from source through tsx when they run from source.
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +32,8 @@ export interface CliWorld {
   server: DirServer;
   env: NodeJS.ProcessEnv;
   taipan(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<RunResult>;
+  /** Runs and asserts exit status 0 (both streams in the failure message); returns stdout. */
+  ok(args: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -97,6 +100,11 @@ export async function createCliWorld(tag: string): Promise<CliWorld> {
     server,
     env,
     taipan: (args, extraEnv) => runCli(args, { ...env, ...extraEnv }),
+    ok: async (args) => {
+      const r = await runCli(args, env);
+      assert.equal(r.code, 0, `taipan ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+      return r.stdout;
+    },
     close: async () => {
       await server.stop();
       rmSync(home, { recursive: true, force: true });

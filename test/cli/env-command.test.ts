@@ -16,11 +16,7 @@ after(async () => {
   await w?.close();
 });
 
-async function ok(args: string[]): Promise<string> {
-  const r = await w.taipan(args);
-  assert.equal(r.code, 0, `taipan ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[]) => w.ok(args);
 
 const names = (explicit: string) =>
   explicit
