@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Stats } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import { type ByteRange, parseRange } from "./byte-ranges.js";
 
 const CONTENT_TYPES: [suffix: string, type: string][] = [
   [".json", "application/json"],
@@ -65,32 +67,6 @@ function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boole
   return false;
 }
 
-type RangeResult =
-  | { kind: "none" }
-  | { kind: "range"; start: number; end: number }
-  | { kind: "unsatisfiable" };
-
-/**
- * A single `bytes=` range (what conda, rattler and zip readers send). Several ranges or a malformed
- * header are ignored and the whole file is sent, which RFC 9110 §14.2 allows.
- */
-export function parseRange(header: string | undefined, size: number): RangeResult {
-  if (!header) return { kind: "none" };
-  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
-  if (!m || (m[1] === "" && m[2] === "")) return { kind: "none" };
-  if (m[1] === "") {
-    const n = Number(m[2]);
-    if (n === 0 || size === 0) return { kind: "unsatisfiable" };
-    return { kind: "range", start: Math.max(0, size - n), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  let end = m[2] === "" ? size - 1 : Number(m[2]);
-  if (m[2] !== "" && end < start) return { kind: "none" };
-  if (start >= size) return { kind: "unsatisfiable" };
-  end = Math.min(end, size - 1);
-  return { kind: "range", start, end };
-}
-
 /** If-Range (§13.1.5): the range applies only while the representation is the one the client has. */
 function ifRangeHolds(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
   const h = req.headers["if-range"];
@@ -109,7 +85,8 @@ export interface ServeFileOptions {
 
 /**
  * Sends an already opened regular file for GET/HEAD with validators, conditional requests and
- * single ranges. Returns the number of body bytes written. The handle is closed.
+ * ranges (one range as a plain 206, several as multipart/byteranges). Returns the number of body
+ * bytes written. The handle is closed.
  */
 export async function serveFile(
   req: IncomingMessage,
@@ -132,7 +109,8 @@ export async function serveFile(
       res.writeHead(304, headers).end();
       return 0;
     }
-    headers["Content-Type"] = contentType(name);
+    const type = contentType(name);
+    headers["Content-Type"] = type;
     let start = 0;
     let end = st.size - 1;
     let status = 200;
@@ -142,8 +120,12 @@ export async function serveFile(
         res.writeHead(416, { ...headers, "Content-Range": `bytes */${st.size}`, "Content-Length": 0 }).end();
         return 0;
       }
-      if (r.kind === "range") {
-        ({ start, end } = r);
+      if (r.kind === "ranges" && r.ranges.length > 1) {
+        handedOff = true;
+        return await sendMultipart(res, fh, headers, type, st.size, r.ranges);
+      }
+      if (r.kind === "ranges") {
+        ({ start, end } = r.ranges[0]!);
         status = 206;
         headers["Content-Range"] = `bytes ${start}-${end}/${st.size}`;
       }
@@ -168,4 +150,60 @@ export async function serveFile(
   } finally {
     if (!handedOff) await fh.close();
   }
+}
+
+/**
+ * A 206 with a `multipart/byteranges` body (RFC 9110 §14.6): each part carries the file's
+ * Content-Type and its own Content-Range. The length is known up front, so Content-Length is sent
+ * and clients can show progress. Closes the handle.
+ */
+async function sendMultipart(
+  res: ServerResponse,
+  fh: FileHandle,
+  headers: Record<string, string | number>,
+  type: string,
+  size: number,
+  ranges: readonly ByteRange[],
+): Promise<number> {
+  // Random, so no file content can contain the delimiter by accident or by design.
+  const boundary = `taipan-${randomBytes(12).toString("hex")}`;
+  const partHead = (r: ByteRange) =>
+    `\r\n--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${r.start}-${r.end}/${size}\r\n\r\n`;
+  const closing = `\r\n--${boundary}--\r\n`;
+  let length = Buffer.byteLength(closing);
+  for (const r of ranges) length += Buffer.byteLength(partHead(r)) + r.end - r.start + 1;
+  res.writeHead(206, {
+    ...headers,
+    "Content-Type": `multipart/byteranges; boundary=${boundary}`,
+    "Content-Length": length,
+  });
+  let sent = 0;
+  async function* body(): AsyncGenerator<Buffer> {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    for (const r of ranges) {
+      const head = Buffer.from(partHead(r));
+      sent += head.length;
+      yield head;
+      for (let pos = r.start; pos <= r.end; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, r.end - pos + 1), pos);
+        // The file shrank under us: the promised length cannot be kept, so cut the response.
+        if (bytesRead === 0) throw new Error("file shrank while being sent");
+        pos += bytesRead;
+        sent += bytesRead;
+        yield Buffer.from(buf.subarray(0, bytesRead));
+      }
+    }
+    const tail = Buffer.from(closing);
+    sent += tail.length;
+    yield tail;
+  }
+  try {
+    await pipeline(body, res);
+  } catch {
+    // The client went away (or the file shrank): the connection is cut, nothing else to say.
+    res.destroy();
+  } finally {
+    await fh.close();
+  }
+  return sent;
 }
