@@ -15,6 +15,11 @@ export interface AuditEntry {
   bytes: number;
   /** sha256 of an uploaded (or deleted) package. */
   sha256?: string;
+  /**
+   * Failed token checks from this client that were not logged one by one (only the first of each
+   * throttling window is), counted over the client's previous window.
+   */
+  suppressed?: number;
   /** sha256 of the previous line's text; GENESIS for the first line. */
   prev: string;
 }

@@ -6,6 +6,7 @@ import lockfile from "proper-lockfile";
 import { UI_ASSETS, UI_HEADERS } from "../ui/assets.js";
 import { AuditLog } from "./audit-log.js";
 import { tailAuditLog } from "./audit-tail.js";
+import { AuthThrottle } from "./auth-throttle.js";
 import { channelBuilds, channelData, channelSubdirs, summarizePackages } from "./catalog.js";
 import { ChannelLocks } from "./channel-lock.js";
 import { HttpError, ServerConfigError, ServerListenError } from "./errors.js";
@@ -30,6 +31,9 @@ interface RequestRecord {
   path: string;
   bytes: number;
   sha256?: string;
+  /** False for failed token checks after the first of a throttling window: they are only counted. */
+  audit?: boolean;
+  suppressed?: number;
 }
 
 /** A path refused before parsing, as it may be logged: tokens redacted, no query, bounded length. */
@@ -76,6 +80,7 @@ export class ChannelServer {
   private readonly config: ServerConfig;
   private readonly tokens: TokenRegistry;
   private readonly locks = new ChannelLocks();
+  private readonly throttle: AuthThrottle;
   private server: Server | undefined;
   private audit: AuditLog | undefined;
   private readonly inflight = new Set<Promise<void>>();
@@ -85,6 +90,10 @@ export class ChannelServer {
     this.root = resolve(opts.root);
     this.config = opts.config;
     this.tokens = new TokenRegistry(opts.config.stateDir, opts.config.tokens);
+    this.throttle = new AuthThrottle({
+      maxFailures: opts.config.maxAuthFailures,
+      windowMs: opts.config.authFailureWindow * 1000,
+    });
   }
 
   /** Starts listening; resolves with the base URL (`http://host:port`). */
@@ -217,20 +226,25 @@ export class ChannelServer {
       else res.destroy();
       if (unread) req.resume();
     }
-    await this.audit?.append({
-      time: new Date().toISOString(),
-      client: req.socket.remoteAddress ?? "",
-      token_id: rec.tokenId,
-      method: req.method ?? "",
-      path: rec.path,
-      status,
-      bytes: rec.bytes,
-      ...(rec.sha256 ? { sha256: rec.sha256 } : {}),
-    });
+    if (rec.audit !== false)
+      await this.audit?.append({
+        time: new Date().toISOString(),
+        client: req.socket.remoteAddress ?? "",
+        token_id: rec.tokenId,
+        method: req.method ?? "",
+        path: rec.path,
+        status,
+        bytes: rec.bytes,
+        ...(rec.sha256 ? { sha256: rec.sha256 } : {}),
+        ...(rec.suppressed ? { suppressed: rec.suppressed } : {}),
+      });
     this.opts.onRequest?.({ method: req.method ?? "", path: rec.path, status });
   }
 
-  /** The caller: undefined when anonymous; a presented token that is unknown is a 401 at once. */
+  /**
+   * The caller: undefined when anonymous; a presented token that is unknown is a 401 at once, and
+   * an address that presented too many of those gets 429 without its token being looked at.
+   */
   private identify(
     req: IncomingMessage,
     urlToken: string | undefined,
@@ -238,8 +252,25 @@ export class ChannelServer {
   ): TokenIdentity | undefined {
     const token = urlToken ?? bearerToken(req.headers.authorization);
     if (token === undefined) return undefined;
+    const client = req.socket.remoteAddress ?? "";
+    const wait = this.throttle.blockedFor(client);
+    if (wait > 0) {
+      rec.audit = this.throttle.fail(client).audit;
+      const seconds = Math.max(1, Math.ceil(wait / 1000));
+      throw new HttpError(
+        429,
+        "TOO_MANY_REQUESTS",
+        `too many invalid tokens from this address; try again in ${seconds} s`,
+        { "Retry-After": String(seconds) },
+      );
+    }
     const who = this.tokens.identify(token);
-    if (!who) throw this.unauthorized("the token is not valid");
+    if (!who) {
+      const verdict = this.throttle.fail(client);
+      rec.audit = verdict.audit;
+      rec.suppressed = verdict.suppressedBefore;
+      throw this.unauthorized("the token is not valid");
+    }
     rec.tokenId = who.id;
     return who;
   }

@@ -24,6 +24,10 @@ export interface ServerConfig {
   repodataMaxAge: number;
   /** Largest accepted upload in bytes. */
   maxUploadBytes: number;
+  /** Invalid tokens one client address may present per window before it gets 429; 0: no limit. */
+  maxAuthFailures: number;
+  /** That window, in seconds. */
+  authFailureWindow: number;
 }
 
 /** Where the state lives when nothing says otherwise: inside ROOT, hidden (dot paths are never served). */
@@ -115,6 +119,10 @@ export function loadServerConfig(opts: LoadServerConfigOptions): ServerConfig {
     tokens,
     repodataMaxAge: num(doc.repodata_max_age, "repodata_max_age", 30),
     maxUploadBytes: num(doc.max_upload_bytes, "max_upload_bytes", 2 * 1024 ** 3),
+    // Tokens are long and random, so 10 guesses a minute per address makes guessing hopeless while
+    // a client with a mistyped token still sees its 401 a few times before being slowed down.
+    maxAuthFailures: num(doc.max_auth_failures, "max_auth_failures", 10),
+    authFailureWindow: num(doc.auth_failure_window, "auth_failure_window", 60),
   };
 }
 
