@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = join(root, "dist", "src", "cli", "main.js");
+const cli = join(root, "dist", "src", "cli", "bin.js");
 const work = join(root, ".taipan-demo");
 const channel = join(work, "channel");
 const env = join(work, "envs", "demo");

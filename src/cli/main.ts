@@ -24,6 +24,11 @@ function buildProgram(commands: Register[], json: boolean): Command {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `taipan --version` is what scripts probe first; answer it without loading every command module.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    process.stdout.write(`taipan ${VERSION}\n`);
+    return 0;
+  }
   const json = argv.includes("--json");
   const program = buildProgram(await commandsFor(argv), json);
   try {

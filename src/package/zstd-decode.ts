@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 
 /*
  * Streaming zstd decoding for `.conda` parts (CEP 34/35) without holding the whole decompressed tar
@@ -30,7 +30,7 @@ let exportsCache: ZstdExports | undefined;
 function wasm(): ZstdExports {
   if (exportsCache) return exportsCache;
   // The module is embedded as base64 in zstddec's stream build; it is the same code on every version 0.3.x.
-  const file = fileURLToPath(import.meta.resolve("zstddec/stream"));
+  const file = createRequire(import.meta.url).resolve("zstddec/stream");
   const m = /const wasm = "([A-Za-z0-9+/=]+)"/.exec(readFileSync(file, "utf8"));
   if (!m) throw new Error(`zstd wasm module not found in ${file}`);
   const mod = new WA.Module(Buffer.from(m[1], "base64"));

@@ -16,7 +16,8 @@ function findRoot(): string {
 export const REPO_ROOT = findRoot();
 /** ../shared/data beside the repository, as CI lays it out. TAIPAN_SHARED_DATA overrides. */
 export const SHARED_DATA = process.env.TAIPAN_SHARED_DATA ?? join(REPO_ROOT, "..", "shared", "data");
-export const CLI_MAIN = process.env.TAIPAN_CLI_MAIN ?? join(REPO_ROOT, "dist", "src", "cli", "main.js");
+/** The `taipan` executable as installed: the bin entry that runs the bundled CLI through its code cache. */
+export const CLI_MAIN = process.env.TAIPAN_CLI_MAIN ?? join(REPO_ROOT, "dist", "src", "cli", "bin.js");
 
 export function sharedData(...parts: string[]): string {
   return join(SHARED_DATA, ...parts);

@@ -10,9 +10,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { CLI_MAIN, REPO_ROOT } from "../../support/paths.js";
 
 /**
- * How to start the CLI: the compiled `dist/src/cli/main.js` when the tests themselves run compiled
- * (`npm test`), the TypeScript source through tsx when they run from source
- * (`node --import tsx --test test/cli/...`), or the main.js named by `TAIPAN_CLI_MAIN`.
+ * How to start the CLI: the installed entry `dist/src/cli/bin.js` (the bundle, through its code
+ * cache) when the tests themselves run compiled (`npm test`), the TypeScript source through tsx when
+ * they run from source (`node --import tsx --test test/cli/...`), or the file named by `TAIPAN_CLI_MAIN`.
  */
 export function cliCommand(): string[] {
   // CLI_MAIN honours TAIPAN_CLI_MAIN (a copy compiled elsewhere). Only the repository's own
@@ -62,6 +62,10 @@ export class Sandbox {
       TAIPAN_ROOT_PREFIX: this.rootPrefix,
       CONDA_PKGS_DIRS: this.pkgs,
       NO_COLOR: "1",
+      // One code cache for every sandbox of the run (keyed by bundle and command, written
+      // atomically): the suite then also runs the CLI as a user's second start would, and
+      // exercises parallel processes sharing the cache.
+      TAIPAN_CODE_CACHE_DIR: join(tmpdir(), "taipan-test-code-cache"),
     });
     delete env.FORCE_COLOR;
     this.env = env;

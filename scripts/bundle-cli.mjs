@@ -1,0 +1,36 @@
+// Bundles the compiled CLI (dist/src/cli/main.js) into one CommonJS file, dist/taipan.cjs, which
+// dist/src/cli/bin.js runs through a V8 code cache (src/cli/code-cache.ts says why). Bundling the
+// already-compiled JavaScript keeps the bundle's code identical to what the tests import.
+// The first line carries a hash of the rest, which keys the code cache.
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = `${root}dist/taipan.cjs`;
+const result = await build({
+  entryPoints: [`${root}dist/src/cli/main.js`],
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  write: false,
+  outfile: out,
+  logLevel: "warning",
+  // The native zstd binding loads a .node file relative to its package; it stays a runtime require.
+  external: ["@mongodb-js/zstd"],
+  // ESM code reads import.meta.url (package.json for --version, createRequire); in the CommonJS
+  // bundle it is the bundle's own URL, which sits where dist/src/*.js paths resolve the same.
+  define: { "import.meta.url": "__taipan_import_meta_url" },
+});
+// The shebang of main.js is not valid inside the module wrapper the loader adds. The URL constant
+// goes after "use strict" (a banner would come first and turn the directive into a plain string).
+const text = result.outputFiles[0].text.replace(/^#!.*\n/, "");
+const strict = '"use strict";\n';
+if (!text.startsWith(strict))
+  throw new Error("bundle-cli: expected esbuild's CommonJS output to start with use strict");
+const body = `${strict}const __taipan_import_meta_url = require("node:url").pathToFileURL(__filename).href;\n${text.slice(strict.length)}`;
+const hash = createHash("sha256").update(body).digest("hex");
+writeFileSync(out, `// taipan-bundle ${hash}\n${body}`);
+console.error(`bundled ${out} (${(Buffer.byteLength(body) / 1e6).toFixed(1)} MB)`);

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `taipan` executable. It runs the bundled CLI (dist/taipan.cjs, made by scripts/bundle-cli.mjs
+// after tsc) through a V8 code cache, which halves start-up (see code-cache.ts). Without a bundle
+// (a source checkout run through tsx, or TAIPAN_NO_BUNDLE=1) it imports the module graph directly.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { codeCacheVariant, defaultCodeCacheDir, runBundleWithCodeCache } from "./code-cache.js";
+
+const bundle = fileURLToPath(new URL("../../taipan.cjs", import.meta.url));
+if (process.env.TAIPAN_NO_BUNDLE !== "1" && existsSync(bundle)) {
+  const cacheDir = process.env.TAIPAN_NO_CODE_CACHE === "1" ? undefined : defaultCodeCacheDir();
+  runBundleWithCodeCache(bundle, cacheDir, codeCacheVariant(process.argv.slice(2)));
+} else {
+  await import("./main.js");
+}

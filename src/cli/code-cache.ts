@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { Script } from "node:vm";
+
+/*
+ * Runs the bundled CLI (one CommonJS file made by scripts/bundle-cli.mjs) through a V8 code cache.
+ *
+ * Why: a fresh `taipan` process spent more time compiling JavaScript than doing work. Loading the
+ * unbundled ESM graph took ~175 ms before `main` ran; bundled, ~90 ms; and on a small solve about
+ * half of the solve step was lazy compilation of the solver's functions. V8 can serialise the
+ * bytecode of every function a run compiled (`Script#createCachedData` *after* the run, so lazily
+ * compiled functions are included) and accept it on the next start. Node 22 has
+ * `module.enableCompileCache()`, but it caches at compile time, before lazy functions exist, and
+ * Node 20 (our minimum) has none.
+ *
+ * One cache file per command (the functions `create` compiles are not the ones `list` compiles),
+ * named by a key over the bundle's identity and everything V8 checks (its version and flags), so a
+ * rebuilt bundle or another Node never reads a stale cache. V8 itself rejects a mismatched cache
+ * (`cachedDataRejected`); the file is then rewritten. Writes go to a temporary file renamed into
+ * place, so parallel runs (CI jobs sharing a home) never see a torn file. Any failure to read or
+ * write the cache is ignored: it only costs speed.
+ */
+
+/** The first line of the bundle: `// taipan-bundle <sha256 of the rest>`, written by the build. */
+const HEADER = /^\/\/ taipan-bundle ([0-9a-f]{64})\n/;
+
+export interface CodeCacheRun {
+  /** Where the cache file is (or would be) kept; undefined when caching is off. */
+  cacheFile: string | undefined;
+  /** A cache was read and V8 accepted it. */
+  accepted: boolean;
+}
+
+/** `$TAIPAN_CODE_CACHE_DIR`, else `$XDG_CACHE_HOME/taipan/code-cache`, else `~/.cache/taipan/code-cache`. */
+export function defaultCodeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TAIPAN_CODE_CACHE_DIR) return env.TAIPAN_CODE_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "taipan", "code-cache");
+}
+
+/** The cache variant of a command line: the command's name, so each command keeps its own functions. */
+export function codeCacheVariant(argv: readonly string[]): string {
+  const first = argv.find((a) => !a.startsWith("-"));
+  return first && /^[a-z][a-z-]{0,19}$/.test(first) ? first : "default";
+}
+
+/**
+ * Evaluates the CommonJS `bundleFile` as a module (its own `require`, `module`, `__filename`) with
+ * a code cache for `variant` in `cacheDir` (no cache when `cacheDir` is undefined). The cache is
+ * written when the process exits, if none was accepted.
+ */
+export function runBundleWithCodeCache(
+  bundleFile: string,
+  cacheDir: string | undefined,
+  variant: string,
+): CodeCacheRun {
+  const source = readFileSync(bundleFile, "utf8");
+  const header = HEADER.exec(source);
+  let cacheFile: string | undefined;
+  let cached: Buffer | undefined;
+  if (cacheDir && header) {
+    const st = statSync(bundleFile);
+    const key = createHash("sha256")
+      .update(
+        [
+          header[1],
+          st.size,
+          st.mtimeMs,
+          process.version,
+          process.arch,
+          process.execArgv.join(" "),
+          variant,
+        ].join("\0"),
+      )
+      .digest("hex")
+      .slice(0, 32);
+    cacheFile = join(cacheDir, `${variant}-${key}.bin`);
+    try {
+      cached = readFileSync(cacheFile);
+    } catch {
+      cached = undefined; // first run of this command with this bundle
+    }
+  }
+  // CommonJS's module wrapper, as `require` would add it (the bundle expects these five names)
+  const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+  const script = new Script(wrapped, { filename: bundleFile, cachedData: cached });
+  const accepted = cached !== undefined && !script.cachedDataRejected;
+  if (cacheFile && !accepted) {
+    const target = cacheFile;
+    process.once("exit", () => writeCache(target, script));
+  }
+  const fn = script.runInThisContext() as (
+    exports: unknown,
+    require: NodeJS.Require,
+    module: { exports: unknown },
+    filename: string,
+    dirname: string,
+  ) => void;
+  const mod = { exports: {} as unknown };
+  fn.call(mod.exports, mod.exports, createRequire(bundleFile), mod, bundleFile, dirname(bundleFile));
+  return { cacheFile, accepted };
+}
+
+function writeCache(file: string, script: Script): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, file);
+  } catch {
+    // a read-only or full cache directory only costs start-up time
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+  }
+}
