@@ -332,9 +332,12 @@ export {
 export {
   AuditLog,
   type AuditEntry,
+  type AuditLogOptions,
   type AuditVerification,
+  auditFiles,
   verifyAuditLog,
 } from "./server/serve/audit-log.js";
+export { tailAuditLog } from "./server/serve/audit-tail.js";
 export { ChannelServer, type ChannelServerOptions } from "./server/serve/channel-server.js";
 export {
   AuditChainError,

@@ -1,15 +1,13 @@
 import { open } from "node:fs/promises";
-import { type AuditEntry, auditFile } from "./audit-log.js";
+import { type AuditEntry, auditFiles } from "./audit-log.js";
 
-/**
- * The last `limit` entries of `<stateDir>/audit.log`, newest first, read from the end of the file
- * so a long log costs only the tail. Lines already hold redacted paths and token ids, never tokens.
- */
-export async function tailAuditLog(stateDir: string, limit: number): Promise<AuditEntry[]> {
+/** Up to `limit` last non-empty lines of a file, oldest first, read from the end of the file. */
+async function tailLines(file: string, limit: number): Promise<string[]> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
-    fh = await open(auditFile(stateDir), "r");
+    fh = await open(file, "r");
   } catch (e) {
+    // audit.log is absent right after a rotation; a rotated file may have just been archived.
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
@@ -26,16 +24,29 @@ export async function tailAuditLog(stateDir: string, limit: number): Promise<Aud
       lines = lines.filter((l) => l !== "");
       if (lines.length >= limit || start === 0) break;
     }
-    const out: AuditEntry[] = [];
-    for (const line of lines.slice(-limit).reverse()) {
+    return lines.slice(-limit);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The last `limit` entries of the audit log, newest first: from the end of audit.log and, when it
+ * holds fewer, on into the rotated files, newest first. A long log costs only its tail. Lines
+ * already hold redacted paths and token ids, never tokens.
+ */
+export async function tailAuditLog(stateDir: string, limit: number): Promise<AuditEntry[]> {
+  const files = (await auditFiles(stateDir)).reverse();
+  const out: AuditEntry[] = [];
+  for (const file of files) {
+    if (out.length >= limit) break;
+    for (const line of (await tailLines(file, limit - out.length)).reverse()) {
       try {
         out.push(JSON.parse(line) as AuditEntry);
       } catch {
         // A line being written right now (or a damaged one): `taipan serve audit verify` reports it.
       }
     }
-    return out;
-  } finally {
-    await fh.close();
   }
+  return out;
 }

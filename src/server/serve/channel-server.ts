@@ -106,7 +106,7 @@ export class ChannelServer {
         "Give the directory holding <channel>/<subdir>/ folders.",
       );
     await this.lockState();
-    this.audit = await AuditLog.open(this.config.stateDir);
+    this.audit = await AuditLog.open(this.config.stateDir, { maxBytes: this.config.auditMaxBytes });
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const p = this.handle(req, res);
       this.inflight.add(p);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_AUDIT_MAX_BYTES } from "./audit-log.js";
 import { ServerConfigError } from "./errors.js";
 import { parseScope, type Scope } from "./scopes.js";
 
@@ -28,6 +29,8 @@ export interface ServerConfig {
   maxAuthFailures: number;
   /** That window, in seconds. */
   authFailureWindow: number;
+  /** audit.log is rotated to audit.NNNNNN.log at about this size (bytes); 0: never. */
+  auditMaxBytes: number;
 }
 
 /** Where the state lives when nothing says otherwise: inside ROOT, hidden (dot paths are never served). */
@@ -123,6 +126,7 @@ export function loadServerConfig(opts: LoadServerConfigOptions): ServerConfig {
     // a client with a mistyped token still sees its 401 a few times before being slowed down.
     maxAuthFailures: num(doc.max_auth_failures, "max_auth_failures", 10),
     authFailureWindow: num(doc.auth_failure_window, "auth_failure_window", 60),
+    auditMaxBytes: num(doc.audit_max_bytes, "audit_max_bytes", DEFAULT_AUDIT_MAX_BYTES),
   };
 }
 
