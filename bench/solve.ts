@@ -48,32 +48,38 @@ if (!argv.includes("--skip-synthetic") && !existsSync(join(synth, "linux-64", "r
   spawnSync("node", [join(peers, "testdata", "gen-synthetic.mjs"), synth, "2.2"], { stdio: "inherit" });
 }
 
-// ---- taipan child, bundled once
+// ---- taipan child, bundled once like the CLI (one CommonJS file, run through the code cache)
 const work = mkdtempSync(join(tmpdir(), "taipan-bench-solve-"));
-const child = join(work, "solve-child.mjs");
-// native / wasm dependencies stay external; they resolve through this link
+const childBundle = join(work, "solve-child.cjs");
+const launcher = join(work, "solve-launch.mjs");
+const codeCache = join(work, "code-cache");
+// native dependencies stay external; they resolve through this link
 symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
 {
-  const esbuild = join(root, "node_modules", ".bin", "esbuild");
   const r = spawnSync(
+    "node",
+    [join(root, "scripts", "bundle-cli.mjs"), join(here, "solve-child.ts"), childBundle],
+    {
+      stdio: "inherit",
+    },
+  );
+  if (r.status !== 0) throw new Error("bundling the solve child failed");
+  const esbuild = join(root, "node_modules", ".bin", "esbuild");
+  const l = spawnSync(
     esbuild,
     [
-      join(here, "solve-child.ts"),
+      join(here, "solve-launch.ts"),
       "--bundle",
       "--platform=node",
       "--format=esm",
-      `--outfile=${child}`,
+      `--outfile=${launcher}`,
       "--log-level=error",
-      "--external:@mongodb-js/zstd",
-      "--external:zstddec",
-      "--external:seek-bzip",
-      "--external:undici",
-      "--external:msgpackr",
     ],
     { stdio: "inherit", cwd: root },
   );
-  if (r.status !== 0) throw new Error("esbuild failed");
+  if (l.status !== 0) throw new Error("esbuild failed");
 }
+const childEnv = { ...process.env, TAIPAN_BENCH_CHILD: childBundle, TAIPAN_BENCH_CODE_CACHE: codeCache };
 
 interface Case {
   label: string;
@@ -133,10 +139,15 @@ interface Sample {
   status: string;
 }
 
-function timed(cmd: string[], cwd: string): { out: string; whole: number; rss: number } {
+function timed(
+  cmd: string[],
+  cwd: string,
+  env?: NodeJS.ProcessEnv,
+): { out: string; whole: number; rss: number } {
   const t0 = performance.now();
   const r = spawnSync("/usr/bin/time", ["-f", "MAXRSS %M", ...cmd], {
     cwd,
+    env,
     encoding: "utf8",
     maxBuffer: 1 << 28,
   });
@@ -154,8 +165,9 @@ const repodataArgs = (c: Case) =>
 
 function runTaipan(c: Case): Sample {
   const { out, whole, rss } = timed(
-    ["node", child, ...c.channels.flatMap((d) => ["--channel", d]), ...c.specs],
+    ["node", launcher, ...c.channels.flatMap((d) => ["--channel", d]), ...c.specs],
     root,
+    childEnv,
   );
   const j = JSON.parse(out.trim().split("\n").pop()!);
   return { whole, load: j.load_ms, solve: j.solve_ms, rss, packages: j.packages, status: j.status };
@@ -193,12 +205,63 @@ function runPeer(script: string, c: Case, extra: string[]): Sample {
   };
 }
 
+// The installed CLI end to end (`taipan create --dry-run --json`, the issue's CLI contract), whole
+// process only: config, virtual packages (overridden to the peers' set), solve, JSON output.
+const cliEntry = join(root, "dist", "src", "cli", "bin.js");
+const cliHome = join(work, "cli-home");
+const cliEnv = {
+  ...process.env,
+  HOME: cliHome,
+  TAIPAN_ROOT_PREFIX: join(cliHome, "root"),
+  CONDA_PKGS_DIRS: join(cliHome, "pkgs"),
+  TAIPAN_CODE_CACHE_DIR: codeCache,
+  CONDA_OVERRIDE_LINUX: "6.5",
+  CONDA_OVERRIDE_GLIBC: "2.35",
+  CONDA_OVERRIDE_ARCHSPEC: "x86_64",
+  CONDA_OVERRIDE_CUDA: "",
+};
+function runCli(c: Case): Sample {
+  const { out, whole, rss } = timed(
+    [
+      "node",
+      cliEntry,
+      "create",
+      "--dry-run",
+      "--json",
+      "-p",
+      join(cliHome, "env"),
+      "--override-channels",
+      "--platform",
+      "linux-64",
+      ...c.channels.flatMap((d) => ["-c", d]),
+      ...c.specs,
+    ],
+    root,
+    cliEnv,
+  );
+  let j: { success?: boolean; actions?: { LINK?: unknown[] } } = {};
+  try {
+    j = JSON.parse(out);
+  } catch {
+    j = {};
+  }
+  return {
+    whole,
+    load: Number.NaN,
+    solve: Number.NaN,
+    rss,
+    packages: j.actions?.LINK?.length ?? 0,
+    status: j.success ? "ok" : "unsat",
+  };
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
 };
 const SOLVERS: [string, (c: Case) => Sample][] = [
   ["taipan", runTaipan],
+  ...(existsSync(cliEntry) ? ([["taipan CLI", runCli]] as [string, (c: Case) => Sample][]) : []),
   ["rattler", (c) => runPeer("solve-rattler.mjs", c, ["--drop-nulls"])],
   ["libsolv", (c) => runPeer("solve-libsolv.mjs", c, [])],
 ];
@@ -227,9 +290,9 @@ for (const c of CASES) {
     );
   }
   rows.push(
-    `| ${c.label} | **ratios** | | taipan/rattler **${(m("taipan", "whole") / m("rattler", "whole")).toFixed(2)}** | | taipan/libsolv solve **${(m("taipan", "solve") / m("libsolv", "solve")).toFixed(2)}** | |`,
+    `| ${c.label} | **ratios** | | taipan/rattler **${(m("taipan", "whole") / m("rattler", "whole")).toFixed(2)}**${res.has("taipan CLI") ? `, CLI/rattler **${(m("taipan CLI", "whole") / m("rattler", "whole")).toFixed(2)}**` : ""} | | taipan/libsolv solve **${(m("taipan", "solve") / m("libsolv", "solve")).toFixed(2)}** | |`,
   );
-  console.error(rows.slice(-4).join("\n"));
+  console.error(rows.slice(-(SOLVERS.length + 1)).join("\n"));
 }
 console.log(
   "\n| case | solver | packages | whole ms | load ms | solve ms | peak RSS MB |\n|---|---|---:|---:|---:|---:|---:|",

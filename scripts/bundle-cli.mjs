@@ -7,10 +7,11 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
+// `node scripts/bundle-cli.mjs [ENTRY OUT]`: bench/solve.ts bundles its solve child the same way.
 const root = fileURLToPath(new URL("..", import.meta.url));
-const out = `${root}dist/taipan.cjs`;
+const [entry = `${root}dist/src/cli/main.js`, out = `${root}dist/taipan.cjs`] = process.argv.slice(2);
 const result = await build({
-  entryPoints: [`${root}dist/src/cli/main.js`],
+  entryPoints: [entry],
   bundle: true,
   platform: "node",
   target: "node20",
