@@ -60,9 +60,10 @@ export function compareVersions(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
+/** A JSON object from text, or undefined when it is not one (a half-written or damaged file). */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
-    const doc = JSON.parse(await readFile(file, "utf8")) as unknown;
+    const doc = JSON.parse(text) as unknown;
     return doc !== null && typeof doc === "object" && !Array.isArray(doc)
       ? (doc as Record<string, unknown>)
       : undefined;
@@ -71,62 +72,105 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
   }
 }
 
+async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return parseJsonObject(await readFile(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Every build in a channel's `<subdir>/repodata.json` files (`packages` and `packages.conda`),
- * optionally only those of one name. Reads the indexed metadata, never the archives.
+ * The builds of one parsed `<subdir>/repodata.json` (`packages` and `packages.conda`), unsorted.
+ * Reads the indexed metadata, never the archives; only stats them for their upload time.
+ */
+export async function subdirBuilds(
+  channelDir: string,
+  subdir: string,
+  repodata: Record<string, unknown>,
+  only?: string,
+): Promise<CatalogBuild[]> {
+  const out: CatalogBuild[] = [];
+  for (const key of ["packages", "packages.conda"]) {
+    const group = repodata[key];
+    if (group === null || typeof group !== "object") continue;
+    for (const [fn, raw] of Object.entries(group as Record<string, Record<string, unknown>>)) {
+      if (raw === null || typeof raw !== "object") continue;
+      const name = String(raw.name ?? "");
+      if (only !== undefined && name !== only) continue;
+      const st = await stat(join(channelDir, subdir, fn)).catch(() => undefined);
+      const ts = typeof raw.timestamp === "number" ? raw.timestamp : undefined;
+      out.push({
+        name,
+        version: String(raw.version ?? ""),
+        build: String(raw.build ?? ""),
+        build_number: Number(raw.build_number ?? 0),
+        subdir,
+        fn,
+        size: typeof raw.size === "number" ? raw.size : null,
+        sha256: str(raw.sha256),
+        license: str(raw.license),
+        uploaded: st ? st.mtime.toISOString() : null,
+        // index.json timestamps are milliseconds; old ones were seconds (conda treats < 1e11 so).
+        timestamp: ts === undefined ? null : new Date(ts < 1e11 ? ts * 1000 : ts).toISOString(),
+        depends: Array.isArray(raw.depends) ? raw.depends.map(String) : [],
+      });
+    }
+  }
+  return out;
+}
+
+/** Newest first: version, then build number, then subdir and file name for a stable order. */
+export function sortBuilds(builds: CatalogBuild[]): CatalogBuild[] {
+  // Parse each version once: conda version comparison is the costly part of a large channel.
+  const parsed = new Map<string, Version | undefined>();
+  const version = (v: string) => {
+    if (!parsed.has(v)) parsed.set(v, parseVersion(v));
+    return parsed.get(v);
+  };
+  const cmp = (a: string, b: string) => {
+    const va = version(a);
+    const vb = version(b);
+    if (va && vb) return va.compare(vb);
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+  return builds.sort(
+    (a, b) =>
+      cmp(b.version, a.version) ||
+      b.build_number - a.build_number ||
+      (a.subdir < b.subdir ? -1 : a.subdir > b.subdir ? 1 : 0) ||
+      (a.fn < b.fn ? -1 : 1),
+  );
+}
+
+/**
+ * Every build in a channel's `<subdir>/repodata.json` files, optionally only those of one name,
+ * newest first. Reads the files each time; the server goes through CatalogCache instead.
  */
 export async function channelBuilds(channelDir: string, only?: string): Promise<CatalogBuild[]> {
   const out: CatalogBuild[] = [];
   for (const subdir of await channelSubdirs(channelDir)) {
     const repodata = await readJson(join(channelDir, subdir, "repodata.json"));
-    if (!repodata) continue;
-    for (const key of ["packages", "packages.conda"]) {
-      const group = repodata[key];
-      if (group === null || typeof group !== "object") continue;
-      for (const [fn, raw] of Object.entries(group as Record<string, Record<string, unknown>>)) {
-        if (raw === null || typeof raw !== "object") continue;
-        const name = String(raw.name ?? "");
-        if (only !== undefined && name !== only) continue;
-        const st = await stat(join(channelDir, subdir, fn)).catch(() => undefined);
-        const ts = typeof raw.timestamp === "number" ? raw.timestamp : undefined;
-        out.push({
-          name,
-          version: String(raw.version ?? ""),
-          build: String(raw.build ?? ""),
-          build_number: Number(raw.build_number ?? 0),
-          subdir,
-          fn,
-          size: typeof raw.size === "number" ? raw.size : null,
-          sha256: str(raw.sha256),
-          license: str(raw.license),
-          uploaded: st ? st.mtime.toISOString() : null,
-          // index.json timestamps are milliseconds; old ones were seconds (conda treats < 1e11 so).
-          timestamp: ts === undefined ? null : new Date(ts < 1e11 ? ts * 1000 : ts).toISOString(),
-          depends: Array.isArray(raw.depends) ? raw.depends.map(String) : [],
-        });
-      }
-    }
+    if (repodata) out.push(...(await subdirBuilds(channelDir, subdir, repodata, only)));
   }
-  // Newest first: version, then build number, then subdir for a stable order.
-  out.sort(
-    (a, b) =>
-      compareVersions(b.version, a.version) ||
-      b.build_number - a.build_number ||
-      (a.subdir < b.subdir ? -1 : a.subdir > b.subdir ? 1 : 0) ||
-      (a.fn < b.fn ? -1 : 1),
-  );
-  return out;
+  return sortBuilds(out);
 }
 
-/** channeldata.json's per-name entries (summary, license), or an empty map when absent. */
-export async function channelData(channelDir: string): Promise<Map<string, Record<string, unknown>>> {
-  const doc = await readJson(join(channelDir, "channeldata.json"));
+/** The per-name entries (summary, license) of a parsed channeldata.json. */
+export function channelDataEntries(
+  doc: Record<string, unknown> | undefined,
+): Map<string, Record<string, unknown>> {
   const pkgs = doc?.packages;
   const out = new Map<string, Record<string, unknown>>();
   if (pkgs !== null && typeof pkgs === "object")
     for (const [k, v] of Object.entries(pkgs as Record<string, unknown>))
       if (v !== null && typeof v === "object") out.set(k, v as Record<string, unknown>);
   return out;
+}
+
+/** channeldata.json's per-name entries (summary, license), or an empty map when absent. */
+export async function channelData(channelDir: string): Promise<Map<string, Record<string, unknown>>> {
+  return channelDataEntries(await readJson(join(channelDir, "channeldata.json")));
 }
 
 /** The package names of a channel with latest version, subdirs, build count, license and summary. */

@@ -7,7 +7,8 @@ import { UI_ASSETS, UI_HEADERS } from "../ui/assets.js";
 import { AuditLog } from "./audit-log.js";
 import { tailAuditLog } from "./audit-tail.js";
 import { AuthThrottle } from "./auth-throttle.js";
-import { channelBuilds, channelData, channelSubdirs, summarizePackages } from "./catalog.js";
+import { channelSubdirs, summarizePackages } from "./catalog.js";
+import { CatalogCache } from "./catalog-cache.js";
 import { ChannelLocks } from "./channel-lock.js";
 import { HttpError, ServerConfigError, ServerListenError } from "./errors.js";
 import { bearerToken, parseRequestPath } from "./request-path.js";
@@ -81,6 +82,8 @@ export class ChannelServer {
   private readonly tokens: TokenRegistry;
   private readonly locks = new ChannelLocks();
   private readonly throttle: AuthThrottle;
+  /** The parsed repodata behind the web UI's endpoints, re-read only when a file changed. */
+  readonly catalog = new CatalogCache();
   private server: Server | undefined;
   private audit: AuditLog | undefined;
   private readonly inflight = new Set<Promise<void>>();
@@ -441,12 +444,12 @@ export class ChannelServer {
     const dir = await this.channelDir(channel);
     if (!dir) throw new HttpError(404, "NOT_FOUND", `no channel '${channel}'`);
     const access = channelAccess(this.config, channel);
-    const data = await channelData(dir);
     if (name === undefined) {
-      const packages = summarizePackages(await channelBuilds(dir), data);
+      const packages = await this.catalog.packages(dir);
       return { channel, access, subdirs: await channelSubdirs(dir), packages };
     }
-    const builds = await channelBuilds(dir, name);
+    const data = await this.catalog.channelData(dir);
+    const builds = await this.catalog.builds(dir, name);
     if (builds.length === 0)
       throw new HttpError(404, "NOT_FOUND", `no package '${name}' in channel '${channel}'`);
     const about = data.get(name) ?? {};
