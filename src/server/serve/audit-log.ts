@@ -164,8 +164,13 @@ export class AuditLog {
 
   /** One rename: a reader sees the lines either in audit.log or in the rotated file, never lost. */
   private async rotate(): Promise<void> {
-    await rename(auditFile(this.stateDir), rotatedAuditFile(this.stateDir, this.nextSeq));
-    this.nextSeq++;
+    try {
+      await rename(auditFile(this.stateDir), rotatedAuditFile(this.stateDir, this.nextSeq));
+      this.nextSeq++;
+    } catch (e) {
+      // audit.log vanished (moved away by hand): nothing to rotate; verify will report the gap.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
     this.size = 0;
   }
 
