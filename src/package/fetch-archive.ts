@@ -5,7 +5,7 @@ import { isAbsolute } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
-import { type Dispatcher, EnvHttpProxyAgent, interceptors, request } from "undici";
+import type { Dispatcher } from "undici";
 import { DownloadError } from "./errors.js";
 import { checkDigest, type ExpectedDigest, type FileDigest } from "./hash.js";
 import { redactUrl } from "../conda/url-credentials.js";
@@ -23,8 +23,8 @@ export interface ArchiveFetchOptions extends ExpectedDigest {
 let dispatcher: Dispatcher | undefined;
 
 /** One agent for all downloads: honours HTTP(S)_PROXY/NO_PROXY and follows redirects (channels use CDNs). */
-function agent(): Dispatcher {
-  dispatcher ??= new EnvHttpProxyAgent().compose(interceptors.redirect({ maxRedirections: 5 }));
+function agent(undici: typeof import("undici")): Dispatcher {
+  dispatcher ??= new undici.EnvHttpProxyAgent().compose(undici.interceptors.redirect({ maxRedirections: 5 }));
   return dispatcher;
 }
 
@@ -41,7 +41,9 @@ async function openSource(url: string, signal?: AbortSignal): Promise<{ body: Re
       u.username = "";
       u.password = "";
     }
-    const res = await request(u.href, { dispatcher: agent(), signal, headers });
+    // loaded on the first download (see repodata/fetch.ts: local installs never need it)
+    const undici = await import("undici");
+    const res = await undici.request(u.href, { dispatcher: agent(undici), signal, headers });
     if (res.statusCode >= 500) {
       res.body.resume();
       throw new TransientError(`HTTP ${res.statusCode}`);

@@ -1,5 +1,4 @@
-import { compress } from "@mongodb-js/zstd";
-import { ZSTDDecoder } from "zstddec";
+import type { ZSTDDecoder } from "zstddec";
 
 /**
  * Raw repodata bytes kept as independently zstd-compressed blocks, so a loaded channel holds about
@@ -25,15 +24,18 @@ export class BlockStore {
   }
 
   private static getDecoder(): Promise<ZSTDDecoder> {
-    if (!BlockStore.decoder) {
+    BlockStore.decoder ??= import("zstddec").then(async ({ ZSTDDecoder }) => {
       const d = new ZSTDDecoder();
-      BlockStore.decoder = d.init().then(() => d);
-    }
+      await d.init();
+      return d;
+    });
     return BlockStore.decoder;
   }
 
   static async fromBuffer(buf: Buffer, level = 3): Promise<BlockStore> {
     const size = BlockStore.BLOCK_SIZE;
+    // loaded here, not at import: a one-shot command never compacts (see the gateway)
+    const { compress } = await import("@mongodb-js/zstd");
     const parts: Promise<Buffer>[] = [];
     for (let o = 0; o < buf.length; o += size)
       parts.push(compress(buf.subarray(o, Math.min(buf.length, o + size)), level));

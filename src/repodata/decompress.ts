@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-import { decompress as zstdDecompress } from "@mongodb-js/zstd";
 import { RepodataParseError } from "./errors.js";
 
 const require = createRequire(import.meta.url);
@@ -18,8 +17,11 @@ function hasMagic(buf: Uint8Array, magic: number[]): boolean {
  */
 export async function decompressZstd(data: Buffer, source: string): Promise<Buffer> {
   if (!hasMagic(data, ZSTD_MAGIC)) throw new RepodataParseError(source, "not zstd data (bad magic number)");
+  // The native binding loads on first use: loading it (dlopen plus its musl probe through
+  // process.report, ~5 ms) is wasted on runs that read only uncompressed local repodata.
+  const { decompress } = await import("@mongodb-js/zstd");
   try {
-    return await zstdDecompress(data);
+    return await decompress(data);
   } catch (e) {
     throw new RepodataParseError(source, `corrupt or truncated zstd data (${(e as Error).message})`, {
       cause: e,

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { Agent, type Dispatcher, EnvHttpProxyAgent, ProxyAgent, request } from "undici";
+import type { Dispatcher } from "undici";
 import { RepodataFetchError } from "./errors.js";
 import { redactSecretsOf, redactUrl } from "./redact.js";
 
@@ -90,7 +90,7 @@ export class HttpClient {
     return servers[`${scheme}://${target.hostname}`] ?? servers[scheme];
   }
 
-  private getDispatcher(target: URL): Dispatcher {
+  private getDispatcher(target: URL, undici: typeof import("undici")): Dispatcher {
     const proxy = this.proxyFor(target);
     const env = process.env;
     const fromEnv = !proxy && !!(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
@@ -100,9 +100,9 @@ export class HttpClient {
     const tls = this.tls();
     const timeout = this.opts.timeoutMs ?? 60_000;
     const common = { connect: { ...tls, timeout }, headersTimeout: timeout, bodyTimeout: timeout };
-    if (proxy) d = new ProxyAgent({ uri: proxy, requestTls: tls, ...common });
-    else if (fromEnv) d = new EnvHttpProxyAgent({ requestTls: tls, ...common });
-    else d = new Agent(common);
+    if (proxy) d = new undici.ProxyAgent({ uri: proxy, requestTls: tls, ...common });
+    else if (fromEnv) d = new undici.EnvHttpProxyAgent({ requestTls: tls, ...common });
+    else d = new undici.Agent(common);
     this.dispatchers.set(key, d);
     return d;
   }
@@ -169,6 +169,9 @@ export class HttpClient {
       const token = typeof bt === "string" ? bt : bt?.[target.host];
       if (token) headers.authorization = `Bearer ${token}`;
     }
+    // undici loads on the first network request: a run that reads only local channels (most
+    // tests, offline use, `taipan list`) does not pay the ~20 ms of compiling it.
+    const undici = await import("undici");
     const retries = this.opts.retries ?? 3;
     const base = this.opts.retryBaseMs ?? 500;
     let lastReason = "";
@@ -176,7 +179,11 @@ export class HttpClient {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await sleep(base * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5));
       try {
-        const res = await request(target, { method: "GET", headers, dispatcher: this.getDispatcher(target) });
+        const res = await undici.request(target, {
+          method: "GET",
+          headers,
+          dispatcher: this.getDispatcher(target, undici),
+        });
         if (RETRYABLE_STATUS.has(res.statusCode) && attempt < retries) {
           await res.body.dump();
           lastReason = `HTTP ${res.statusCode}`;
