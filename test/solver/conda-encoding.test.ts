@@ -220,6 +220,29 @@ describe("conda encoding", () => {
     }
   });
 
+  it("summarises many builds that need another version of a name in one line, requests first", () => {
+    const idx = index([
+      { n: "python", v: "2.7.1" },
+      { n: "python", v: "3.6.0" },
+      { n: "python", v: "3.7.0" },
+      { n: "ipython", v: "6.1.0", b: "py36_0", deps: ["python >=3.6,<3.7.0a0"] },
+      { n: "ipython", v: "6.2.0", b: "py36_0", deps: ["python >=3.6,<3.7.0a0"] },
+      { n: "ipython", v: "6.2.0", b: "py37_0", deps: ["python >=3.7,<3.8.0a0"] },
+      { n: "ipython", v: "6.3.0", b: "py37_0", deps: ["python >=3.7,<3.8.0a0"] },
+    ]);
+    try {
+      solve({ specs: ["ipython 6.*", "python 2.7.*"], index: idx, virtualPackages: vp });
+      assert.fail("expected UnsatisfiableError");
+    } catch (e) {
+      assert.ok(e instanceof UnsatisfiableError);
+      const line = e.message.split("\n").find((l) => l.includes("only one python can be installed"));
+      assert.equal(
+        line,
+        "  - python 2.7.* is requested, but ipython 6.1.0 | 6.2.0 | 6.3.0 require python >=3.6,<3.7.0a0 | >=3.7,<3.8.0a0; only one python can be installed",
+      );
+    }
+  });
+
   it("explainChoices gives the chain of requests that pulled each package in", () => {
     const idx = index([
       { n: "a", v: "1.0", deps: ["b >=1"] },

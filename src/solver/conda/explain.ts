@@ -160,30 +160,45 @@ export function explainUnsat(problem: CondaProblem, specs: SolverSpec[]): Unsati
     const v = (sp as VersionedSpec).version?.toString();
     return v ?? sp.toString();
   };
-  // Names that would have to be installed more than once: who wants which versions of them.
+  // Names that would have to be installed more than once: who wants which versions of them. The
+  // records that need the name are grouped by the request that pulled them in, so twenty builds
+  // of ipython 6 read as one line with their version ranges merged, requests first.
   const summary: string[] = [];
   for (const name of view.onePerName) {
     const users = [...view.specUsers.values()].flat().filter((u) => u.spec.name === name);
-    const byRequester = new Map<string, { who: string; versions: Set<string> }>();
-    for (const u of users) {
-      let who: string;
-      if (u.by === "root") who = `${u.spec} is requested`;
-      else {
-        const via = reqOf.get(u.by);
-        const base = `${u.by.name} ${u.by.version}`;
-        who =
-          via && via !== base && !via.startsWith(`${u.by.name} ${u.by.version}`)
-            ? `${base} (for ${via}) requires`
-            : `${base} requires`;
-      }
-      const g = byRequester.get(who) ?? { who, versions: new Set<string>() };
-      g.versions.add(versionPart(u.spec));
-      byRequester.set(who, g);
+    interface Group {
+      requested?: SolverSpec;
+      via?: string;
+      records: PackageRecord[];
+      specs: Map<string, SolverSpec>;
     }
-    if (byRequester.size < 2 && users.length < 2) continue;
-    const parts = [...byRequester.values()].map((g) =>
-      g.who.endsWith("is requested") ? g.who : `${g.who} ${name} ${[...g.versions].sort().join(" | ")}`,
-    );
+    const groups = new Map<string, Group>();
+    for (const u of users) {
+      let key: string;
+      let via: string | undefined;
+      if (u.by === "root") key = `request ${u.spec}`;
+      else {
+        const root = reqOf.get(u.by);
+        via = root && !root.startsWith(u.by.name) ? root : undefined;
+        key = `${u.by.name} for ${via ?? ""}`;
+      }
+      let g = groups.get(key);
+      if (!g) {
+        g = { via, records: [], specs: new Map() };
+        if (u.by === "root") g.requested = u.spec;
+        groups.set(key, g);
+      }
+      if (u.by !== "root" && !g.records.includes(u.by)) g.records.push(u.by);
+      g.specs.set(u.spec.toString(), u.spec);
+    }
+    if (groups.size < 2 && users.length < 2) continue;
+    const ordered = [...groups.values()].sort((a, b) => Number(!a.requested) - Number(!b.requested));
+    const parts = ordered.map((g) => {
+      if (g.requested) return `${g.requested} is requested`;
+      const versions = [...new Set([...g.specs.values()].map(versionPart))].sort();
+      const verb = new Set(g.records.map((r) => `${r.name} ${r.version}`)).size > 1 ? "require" : "requires";
+      return `${describeRecords(g.records)}${g.via ? ` (for ${g.via})` : ""} ${verb} ${name} ${versions.join(" | ")}`;
+    });
     summary.push(`${parts.join(", but ")}; only one ${name} can be installed`);
     tree.push({ text: `only one ${name} can be installed: ${parts.join("; ")}`, children: [] });
   }
