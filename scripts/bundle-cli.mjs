@@ -21,6 +21,9 @@ const result = await build({
   logLevel: "warning",
   // The native zstd binding loads a .node file relative to its package; it stays a runtime require.
   external: ["@mongodb-js/zstd"],
+  // import() of what stays outside the bundle becomes a require(): code run through vm.Script
+  // has no dynamic-import loader (Node 20 offers one only as an experimental flag).
+  supported: { "dynamic-import": false },
   // ESM code reads import.meta.url (package.json for --version, createRequire); in the CommonJS
   // bundle it is the bundle's own URL, which sits where dist/src/*.js paths resolve the same.
   define: { "import.meta.url": "__taipan_import_meta_url" },
