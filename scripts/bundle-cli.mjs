@@ -35,6 +35,10 @@ const strict = '"use strict";\n';
 if (!text.startsWith(strict))
   throw new Error("bundle-cli: expected esbuild's CommonJS output to start with use strict");
 const body = `${strict}const __taipan_import_meta_url = require("node:url").pathToFileURL(__filename).href;\n${text.slice(strict.length)}`;
-const hash = createHash("sha256").update(body).digest("hex");
-writeFileSync(out, `// taipan-bundle ${hash}\n${body}`);
+// esbuild escapes non-ASCII in strings, regexes and identifiers but leaves comments as written.
+// Escaping what is left (as \uXXXX, exact even inside a literal) makes the file pure ASCII, so the
+// loader reads it as latin1: a one-byte string, ~4 ms less per start than decoding 2.6 MB of UTF-8.
+const ascii = body.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const hash = createHash("sha256").update(ascii).digest("hex");
+writeFileSync(out, `// taipan-bundle ${hash}\n${ascii}`);
 console.error(`bundled ${out} (${(Buffer.byteLength(body) / 1e6).toFixed(1)} MB)`);

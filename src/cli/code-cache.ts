@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -57,8 +65,11 @@ export function runBundleWithCodeCache(
   cacheDir: string | undefined,
   variant: string,
 ): CodeCacheRun {
-  const source = readFileSync(bundleFile, "utf8");
+  // The build writes pure ASCII (scripts/bundle-cli.mjs), so latin1 reads it exactly and faster
+  // than UTF-8 decoding; anything without the build's header is read as UTF-8.
+  let source = readFileSync(bundleFile, "latin1");
   const header = HEADER.exec(source);
+  if (!header) source = readFileSync(bundleFile, "utf8");
   let cacheFile: string | undefined;
   let cached: Buffer | undefined;
   if (cacheDir && header) {
@@ -90,7 +101,7 @@ export function runBundleWithCodeCache(
   const accepted = cached !== undefined && !script.cachedDataRejected;
   if (cacheFile && !accepted) {
     const target = cacheFile;
-    process.once("exit", () => writeCache(target, script));
+    process.once("exit", () => writeCache(target, script, variant));
   }
   const fn = script.runInThisContext() as (
     exports: unknown,
@@ -104,18 +115,42 @@ export function runBundleWithCodeCache(
   return { cacheFile, accepted };
 }
 
-function writeCache(file: string, script: Script): void {
+/** Caches of other builds (or Node versions) for the same command are removed after this long. */
+const STALE_MS = 24 * 3600 * 1000;
+
+function writeCache(file: string, script: Script, variant: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(tmp, script.createCachedData());
     renameSync(tmp, file);
+    pruneStale(dirname(file), file, variant);
   } catch {
     // a read-only or full cache directory only costs start-up time
     try {
       unlinkSync(tmp);
     } catch {
       // nothing was written
+    }
+  }
+}
+
+/**
+ * Every upgrade or rebuild leaves a cache file per command behind (~1 MB each): when a new one is
+ * written, the same command's files of other keys and abandoned temporaries are removed once they
+ * are a day old (not at once, so two Node versions in use side by side do not evict each other).
+ */
+function pruneStale(dir: string, keep: string, variant: string): void {
+  const now = Date.now();
+  const sameCommand = new RegExp(`^${variant}-[0-9a-f]{32}\\.bin$`);
+  for (const name of readdirSync(dir)) {
+    const isOld = name.endsWith(".tmp") || sameCommand.test(name);
+    const path = join(dir, name);
+    if (!isOld || path === keep) continue;
+    try {
+      if (now - statSync(path).mtimeMs > STALE_MS) unlinkSync(path);
+    } catch {
+      // another process removed or replaced it
     }
   }
 }

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -96,6 +105,31 @@ test("each command keeps its own cache file", () => {
   );
 });
 
+test("writing a command's cache removes that command's day-old caches of other builds, nothing else", () => {
+  const dir = mkdtempSync(join(work, "p-"));
+  const bundle = join(dir, "taipan.cjs");
+  const cache = join(dir, "cache");
+  mkdirSync(cache);
+  const old = Date.now() / 1000 - 2 * 24 * 3600;
+  const file = (name: string, age?: number) => {
+    writeFileSync(join(cache, name), "x");
+    if (age !== undefined) utimesSync(join(cache, name), age, age);
+    return name;
+  };
+  const staleSame = file(`create-${"a".repeat(32)}.bin`, old);
+  const recentSame = file(`create-${"b".repeat(32)}.bin`);
+  const staleOther = file(`list-${"c".repeat(32)}.bin`, old);
+  const staleTmp = file(`create-${"d".repeat(32)}.bin.123.tmp`, old);
+  const unrelated = file("notes.txt", old);
+  writeBundle(bundle, BODY);
+  const r = run(bundle, cache, "create");
+  const left = readdirSync(cache);
+  assert.ok(left.includes(r.cacheFile!.split("/").pop()!));
+  assert.ok(!left.includes(staleSame), "old cache of another build removed");
+  assert.ok(!left.includes(staleTmp), "abandoned temporary removed");
+  for (const kept of [recentSame, staleOther, unrelated]) assert.ok(left.includes(kept), `${kept} kept`);
+});
+
 test("a rebuilt bundle never reads the old bundle's cache", () => {
   const dir = mkdtempSync(join(work, "c-"));
   const bundle = join(dir, "taipan.cjs");
@@ -133,10 +167,12 @@ test("an unusable cache directory or a bundle without the build header only turn
   assert.equal(r.accepted, false);
   assert.match(r.out, / 6765 /);
   const plain = join(dir, "plain.cjs");
-  writeBundle(plain, BODY, false);
+  // not ASCII: without the build's header the file is read as UTF-8
+  writeBundle(plain, `${BODY}console.log("na\u00efve caf\u00e9");\n`, false);
   const p = run(plain, join(dir, "cache2"));
   assert.equal(p.cacheFile, undefined);
   assert.match(p.out, / 6765 /);
+  assert.match(p.out, /na\u00efve caf\u00e9/);
   assert.equal(existsSync(join(dir, "cache2")), false);
 });
 
@@ -150,6 +186,13 @@ test("the cache variant is the command name, and anything else shares one file",
 test("the installed entry runs the bundled CLI through the cache, and without the bundle too", {
   skip: process.env.TAIPAN_CLI_MAIN ? "TAIPAN_CLI_MAIN points at another build" : false,
 }, () => {
+  // the build leaves the bundle pure ASCII (the loader reads it as latin1)
+  const bundleBytes = readFileSync(join(REPO_ROOT, "dist", "taipan.cjs"));
+  assert.equal(
+    bundleBytes.findIndex((b) => b >= 0x80),
+    -1,
+    "dist/taipan.cjs is ASCII",
+  );
   const cache = mkdtempSync(join(work, "real-"));
   const env = { ...process.env, TAIPAN_CODE_CACHE_DIR: cache };
   const help = () => execFileSync(process.execPath, [CLI_MAIN, "list", "--help"], { encoding: "utf8", env });
