@@ -1,17 +1,10 @@
 import { createHash } from "node:crypto";
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
+import { writeFileAtomicSync } from "../fs/write-atomic.js";
 
 /*
  * Runs the bundled CLI (one CommonJS file made by scripts/bundle-cli.mjs) through a V8 code cache.
@@ -119,19 +112,12 @@ export function runBundleWithCodeCache(
 const STALE_MS = 24 * 3600 * 1000;
 
 function writeCache(file: string, script: Script, variant: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, script.createCachedData());
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, script.createCachedData());
     pruneStale(dirname(file), file, variant);
   } catch {
     // a read-only or full cache directory only costs start-up time
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
   }
 }
 

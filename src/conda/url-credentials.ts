@@ -8,11 +8,28 @@
  * user can tell which credentials were used).
  */
 export function redactUrl(url: string): string {
-  let out = url.replace(/\/t\/[a-zA-Z0-9-]+/, "/t/<TOKEN>");
+  // every /t/ segment, whatever characters the token uses: a token must never reach a message
+  let out = url.replace(/\/t\/[^/?#]+/g, "/t/<TOKEN>");
   out = out.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@?#]*)@/i, (_m, scheme: string, auth: string) => {
     const colon = auth.indexOf(":");
     return colon < 0 ? `${scheme}${auth}@` : `${scheme}${auth.slice(0, colon)}:<PASSWORD>@`;
   });
+  return out;
+}
+
+/** Removes every occurrence of the secrets of `url` from `text` (e.g. a library's error message). */
+export function redactSecretsOf(url: string, text: string): string {
+  let out = text;
+  const token = /\/t\/([^/?#]+)/.exec(url)?.[1];
+  if (token) out = out.split(token).join("<TOKEN>");
+  try {
+    const u = new URL(url);
+    if (u.password) out = out.split(u.password).join("<PASSWORD>");
+    if (u.password && decodeURIComponent(u.password) !== u.password)
+      out = out.split(decodeURIComponent(u.password)).join("<PASSWORD>");
+  } catch {
+    // not a URL: nothing else to hide
+  }
   return out;
 }
 

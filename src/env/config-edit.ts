@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Document, isMap, isScalar, isSeq, parseDocument, type YAMLSeq } from "yaml";
 import { type Env, homeDir } from "./condarc-search-path.js";
 import { DEFAULT_CHANNELS } from "./config.js";
 import { canonicalKey, PARAMETERS, type ParameterSpec, parseBoolean } from "./config-parameters.js";
 import { CondarcError, ConfigEditError } from "./errors.js";
+import { writeFileAtomicSync } from "../fs/write-atomic.js";
 
 /** conda writes to `$CONDARC` when set, else `~/.condarc` (conda/cli/main_config.py user_rc_path). */
 export function userCondarcPath(env: Env): string {
@@ -153,9 +154,7 @@ export class CondarcEditor {
   /** Writes through a temporary file and a rename, so a crash never leaves half a condarc. */
   save(): void {
     mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.taipan-${process.pid}.tmp`;
-    writeFileSync(tmp, this.toString());
-    renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, this.toString());
   }
 }
 

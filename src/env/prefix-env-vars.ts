@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TaipanError } from "../conda/errors.js";
+import { writeFileAtomicSync } from "../fs/write-atomic.js";
 
 /** `conda-meta/state`: where `conda env config vars set` (and `variables:` in environment.yml) live. */
 export function prefixStatePath(prefix: string): string {
@@ -72,7 +73,5 @@ export function writePrefixEnvVars(prefix: string, vars: Record<string, string>)
   const state = existsSync(file) ? readJsonObject(file) : {};
   state.env_vars = { ...vars };
   mkdirSync(join(prefix, "conda-meta"), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, `${JSON.stringify(state, null, 2)}\n`);
 }

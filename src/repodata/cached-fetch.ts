@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { OfflineCacheMissError, RepodataFetchError } from "./errors.js";
 import type { HttpClient } from "./fetch.js";
 import { type CacheState, HttpCache, maxAgeSeconds } from "./http-cache.js";
-import { redactUrl } from "./redact.js";
+import { redactUrl } from "../conda/url-credentials.js";
 
 /** conda re-checks whether a `.zst` appeared every 7 days (CHECK_ALTERNATE_FORMAT_INTERVAL). */
 const ALTERNATE_FORMAT_TTL_MS = 7 * 24 * 3600 * 1000;

@@ -1,5 +1,5 @@
 import { Channel, type ChannelConfig } from "../conda/channel.js";
-import { redactUrl } from "./redact.js";
+import { redactUrl } from "../conda/url-credentials.js";
 
 /**
  * The part of `Channel` the gateway needs, structural so callers may pass their own objects.

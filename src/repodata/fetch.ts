@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Dispatcher } from "undici";
 import { RepodataFetchError } from "./errors.js";
-import { redactSecretsOf, redactUrl } from "./redact.js";
+import { redactSecretsOf, redactUrl } from "../conda/url-credentials.js";
 
 export interface FetchOptions {
   /** Per-attempt timeout for headers and for body inactivity (ms). Default 60 s. */

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { redactUrl } from "./redact.js";
+import { redactUrl } from "../conda/url-credentials.js";
+import { writeFileAtomic } from "../fs/write-atomic.js";
 
 /** What we remember about one cached URL (a subdir's repodata, or a shard index). */
 export interface CacheState {
@@ -82,16 +83,12 @@ export class HttpCache {
     if (body) {
       const hash = sha256(body);
       const name = `${key}-${hash.slice(0, 16)}.body`;
-      const tmp = join(this.dir, `.${name}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-      await writeFile(tmp, body);
-      await rename(tmp, join(this.dir, name));
+      await writeFileAtomic(join(this.dir, name), body);
       next.body = name;
       next.sha256 = hash;
       next.size = body.length;
     }
-    const tmp = join(this.dir, `.${key}.state.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    await writeFile(tmp, JSON.stringify(next, null, 1));
-    await rename(tmp, join(this.dir, `${key}.state.json`));
+    await writeFileAtomic(join(this.dir, `${key}.state.json`), JSON.stringify(next, null, 1));
     if (body) await this.removeStaleBodies(key, next.body!);
     return next;
   }

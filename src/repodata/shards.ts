@@ -1,13 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { unpack } from "msgpackr";
 import { PackageRecord } from "../conda/package-record.js";
 import { type CachedFetchContext, cachedFetch } from "./cached-fetch.js";
 import { decompressZstd } from "./decompress.js";
 import { OfflineCacheMissError, RepodataFetchError, RepodataParseError } from "./errors.js";
-import { redactUrl } from "./redact.js";
+import { redactUrl } from "../conda/url-credentials.js";
 import { filenameStem } from "./sparse-index.js";
+import { writeFileAtomic } from "../fs/write-atomic.js";
 
 /** The CEP 16 shard index of one subdir: package name → sha256 of that name's shard file. */
 export interface ShardIndex {
@@ -187,9 +188,7 @@ export class ShardedSubdir {
       );
     if (dir && file) {
       await mkdir(dir, { recursive: true });
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-      await writeFile(tmp, res.body);
-      await rename(tmp, file);
+      await writeFileAtomic(file, res.body);
     }
     return res.body;
   }

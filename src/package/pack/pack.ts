@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compress } from "@mongodb-js/zstd";
 import { TaipanError } from "../../conda/errors.js";
@@ -16,6 +16,7 @@ import {
   scanPackageDir,
 } from "./paths-scan.js";
 import type { PackRecipe } from "./recipe.js";
+import { writeFileAtomic } from "../../fs/write-atomic.js";
 
 export interface PackOptions {
   /** The directory whose contents become the package (laid out as in the prefix). */
@@ -129,15 +130,6 @@ function bzip2(data: Buffer, what: string): Buffer {
   return r.stdout;
 }
 
-async function writeAtomically(path: string, data: Buffer): Promise<void> {
-  const tmp = `${path}.partial-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path).catch(async (e) => {
-    await rm(tmp, { force: true });
-    throw e;
-  });
-}
-
 /**
  * Builds a package from a directory and a recipe: info/index.json, paths.json (hashes, sizes, detected
  * prefix placeholders), files, has_prefix, about.json, link.json (noarch python entry points),
@@ -177,7 +169,7 @@ export async function packPackage(opts: PackOptions): Promise<PackResult> {
       bytes = bzip2(await writeTar([...info, ...pkg]), fn);
     }
     const path = join(resolve(opts.outDir), fn);
-    await writeAtomically(path, bytes);
+    await writeFileAtomic(path, bytes);
     const record = PackageRecord.fromJson(
       {
         ...index,

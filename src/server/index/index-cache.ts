@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { IndexedPackage } from "./package-entry.js";
+import { writeFileAtomic } from "../../fs/write-atomic.js";
 
 /*
  * Incremental indexing: per subdir, `.cache/taipan-index.json` keeps what was read from each package
@@ -29,7 +30,8 @@ export async function saveIndexCache(
 ): Promise<void> {
   const file = cachePath(subdirPath);
   await mkdir(join(subdirPath, ".cache"), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ version: CACHE_VERSION, entries: Object.fromEntries(entries) }));
-  await rename(tmp, file);
+  await writeFileAtomic(
+    file,
+    JSON.stringify({ version: CACHE_VERSION, entries: Object.fromEntries(entries) }),
+  );
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { compress } from "@mongodb-js/zstd";
 import { TaipanError } from "../../conda/errors.js";
@@ -9,6 +9,7 @@ import { buildChannelData } from "./channeldata.js";
 import { loadIndexCache, saveIndexCache } from "./index-cache.js";
 import { type IndexedPackage, readIndexedPackage } from "./package-entry.js";
 import { buildShards } from "./shards.js";
+import { writeFileAtomic } from "../../fs/write-atomic.js";
 
 export interface IndexOptions {
   /** Only these subdirs (default: every subdir directory found, plus noarch). */
@@ -43,12 +44,6 @@ export class ChannelIndexError extends TaipanError {
 
 /** Subdir folder names: `noarch` or `<os>-<arch>` (conda's test channels use e.g. `linux-fake`). */
 const SUBDIR_NAME = /^(noarch|[a-z0-9]+-[a-z0-9_]+)$/;
-
-async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
 
 function bzip2(data: Buffer): Buffer | undefined {
   const r = spawnSync("bzip2", ["-9", "-c"], { input: data, maxBuffer: 2 ** 31 - 1 });
@@ -144,14 +139,14 @@ async function writeSubdirFiles(
   };
   const json = Buffer.from(sortedJsonText(repodata));
   // Compressed variants first, repodata.json last: a client that sees the new repodata.json finds matching .zst/.bz2.
-  await writeAtomic(join(dir, "repodata.json.zst"), await compress(json, 16));
+  await writeFileAtomic(join(dir, "repodata.json.zst"), await compress(json, 16));
   if (opts.bz2 !== false) {
     const bz = bzip2(json);
-    if (bz) await writeAtomic(join(dir, "repodata.json.bz2"), bz);
+    if (bz) await writeFileAtomic(join(dir, "repodata.json.bz2"), bz);
     else warnings.push(`${subdir}: repodata.json.bz2 not written (the bzip2 program is missing)`);
   }
   // CEP 12 run_exports.json, as conda-index writes it beside repodata.json.
-  await writeAtomic(
+  await writeFileAtomic(
     join(dir, "run_exports.json"),
     sortedJsonText({ info: { subdir }, packages: runExports, "packages.conda": runExportsConda }),
   );
@@ -161,11 +156,11 @@ async function writeSubdirFiles(
     for (const s of shards) {
       const p = join(dir, "shards", `${s.sha256}.msgpack.zst`);
       // Content-addressed: an existing file already has exactly these bytes.
-      if (!(await stat(p).catch(() => undefined))) await writeAtomic(p, s.bytes);
+      if (!(await stat(p).catch(() => undefined))) await writeFileAtomic(p, s.bytes);
     }
-    await writeAtomic(join(dir, "repodata_shards.msgpack.zst"), index);
+    await writeFileAtomic(join(dir, "repodata_shards.msgpack.zst"), index);
   }
-  await writeAtomic(join(dir, "repodata.json"), json);
+  await writeFileAtomic(join(dir, "repodata.json"), json);
 }
 
 /**
@@ -195,6 +190,6 @@ export async function indexChannel(
     summaries.push(summary);
     all.set(s, entries);
   }
-  await writeAtomic(join(root, "channeldata.json"), sortedJsonText(buildChannelData(all)));
+  await writeFileAtomic(join(root, "channeldata.json"), sortedJsonText(buildChannelData(all)));
   return { subdirs: summaries, warnings };
 }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ServerConfigError, TokenError } from "./errors.js";
 import { formatScope, parseScope, type Scope } from "./scopes.js";
 import type { ConfiguredToken } from "./server-config.js";
+import { writeFileAtomicSync } from "../../fs/write-atomic.js";
 
 /** A token as kept on disk: never the token itself, only its sha256. */
 export interface StoredToken extends ConfiguredToken {
@@ -63,10 +64,8 @@ function readStored(stateDir: string): StoredToken[] {
 function writeStored(stateDir: string, tokens: StoredToken[]): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const file = tokensFile(stateDir);
-  const tmp = `${file}.${process.pid}.tmp`;
   const doc = { tokens: tokens.map((t) => ({ ...t, scopes: t.scopes.map(formatScope) })) };
-  writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** Creates a token; the clear token is returned once and only its hash is stored. */
