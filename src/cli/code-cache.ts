@@ -82,11 +82,7 @@ export function runBundleWithCodeCache(
       .digest("hex")
       .slice(0, 32);
     cacheFile = join(cacheDir, `${variant}-${key}.bin`);
-    try {
-      cached = readFileSync(cacheFile);
-    } catch {
-      cached = undefined; // first run of this command with this bundle
-    }
+    cached = readOwnCache(cacheFile);
   }
   // CommonJS's module wrapper, as `require` would add it (the bundle expects these five names)
   const wrapped = `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
@@ -108,13 +104,29 @@ export function runBundleWithCodeCache(
   return { cacheFile, accepted };
 }
 
+/**
+ * The cache file's bytes, if it exists and belongs to this user. A code cache is compiled code: one
+ * planted by another user (in a shared cache directory) must not run as ours, so a file owned by
+ * anyone else, or writable by group or others, is ignored (and replaced by our own on exit).
+ */
+function readOwnCache(file: string): Buffer | undefined {
+  try {
+    const st = statSync(file);
+    const uid = process.getuid?.();
+    if (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0)) return undefined;
+    return readFileSync(file);
+  } catch {
+    return undefined; // first run of this command with this bundle
+  }
+}
+
 /** Caches of other builds (or Node versions) for the same command are removed after this long. */
 const STALE_MS = 24 * 3600 * 1000;
 
 function writeCache(file: string, script: Script, variant: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileAtomicSync(file, script.createCachedData());
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(file, script.createCachedData(), { mode: 0o600 });
     pruneStale(dirname(file), file, variant);
   } catch {
     // a read-only or full cache directory only costs start-up time

@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -88,6 +91,27 @@ test("a first run writes the cache at exit, the next run's V8 accepts it, and th
     readdirSync(cache).filter((f) => f.endsWith(".tmp")),
     [],
   );
+});
+
+test("a cache file others could have written is never used, and is replaced by a private one", {
+  skip: process.platform === "win32" ? "POSIX permissions" : false,
+}, () => {
+  const dir = mkdtempSync(join(work, "s-"));
+  const bundle = join(dir, "taipan.cjs");
+  const cache = join(dir, "cache");
+  writeBundle(bundle, BODY);
+  const first = run(bundle, cache);
+  assert.equal(statSync(first.cacheFile!).mode & 0o777, 0o600);
+  assert.equal(statSync(cache).mode & 0o777, 0o700);
+  chmodSync(first.cacheFile!, 0o666);
+  const shared = run(bundle, cache);
+  assert.equal(shared.accepted, false, "a world-writable cache is ignored");
+  assert.equal(statSync(first.cacheFile!).mode & 0o777, 0o600, "rewritten privately");
+  assert.equal(run(bundle, cache).accepted, true);
+  if (process.getuid?.() === 0) {
+    chownSync(first.cacheFile!, 4242, 4242);
+    assert.equal(run(bundle, cache).accepted, false, "a cache owned by another user is ignored");
+  }
 });
 
 test("each command keeps its own cache file", () => {
