@@ -122,3 +122,43 @@ describe("conda encoding on random small channels", () => {
     );
   });
 });
+
+describe("unsatisfiable requests on random small channels", () => {
+  it("name a conflicting set of requested specs that is minimal", () => {
+    const requestArb = fc.array(specArb, { minLength: 2, maxLength: 4 });
+    let checked = 0;
+    fc.assert(
+      fc.property(problemArb, requestArb, ({ records }, request) => {
+        const recs = records.map((r) =>
+          PackageRecord.fromJson({ ...r, build: "0" }, { channel: "c", subdir: "linux-64" }),
+        );
+        const index = { get: (n: string) => recs.filter((r) => r.name === n) };
+        let err: unknown;
+        try {
+          solve({ specs: request, index, virtualPackages: [] });
+          return;
+        } catch (e) {
+          err = e;
+        }
+        if (!(err instanceof UnsatisfiableError)) return;
+        const text = (s: string) => parseSolverSpec(s).toString();
+        const named = [...new Set(err.specs)];
+        const chosen = request.filter((s) => named.includes(text(s)));
+        assert.equal(new Set(chosen.map(text)).size, named.length, `${named} all come from ${request}`);
+        assert.equal(bruteForce(recs, chosen), false, `the named specs ${named} conflict on their own`);
+        if (chosen.length > 1)
+          for (const drop of chosen)
+            assert.ok(
+              bruteForce(
+                recs,
+                chosen.filter((s) => s !== drop),
+              ),
+              `minimal: without ${drop} the rest of ${named} is satisfiable (request ${request.join(", ")})`,
+            );
+        checked++;
+      }),
+      { numRuns: 1500 },
+    );
+    assert.ok(checked > 50, `enough unsatisfiable cases (${checked})`);
+  });
+});

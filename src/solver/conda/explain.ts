@@ -79,6 +79,11 @@ function groupByVersion(records: PackageRecord[]): PackageRecord[][] {
   return [...m.values()];
 }
 
+/** The requested specs whose request clauses the refutation used (in request order). */
+export function requestsInCore(problem: CondaProblem): SolverSpec[] {
+  return coreView(problem).requested;
+}
+
 /**
  * Turns the UNSAT core of a failed solve into a tree: each requested spec in the core, the
  * candidates it could use (builds of one version merged), what those need, down to the clash —

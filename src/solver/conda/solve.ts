@@ -7,7 +7,7 @@ import {
   UnsatisfiableError,
 } from "../errors.js";
 import type { ChannelPriority, RecordIndex } from "./candidates.js";
-import { describeRecords, explainUnsat } from "./explain.js";
+import { describeRecords, explainUnsat, requestsInCore } from "./explain.js";
 import { improveSolution } from "./optimize.js";
 import { CondaProblem } from "./problem.js";
 import { parseSolverSpec, type SolverSpec } from "./spec.js";
@@ -115,7 +115,10 @@ export function solve(req: SolveRequest): SolveResult {
   for (let i = 0; ; i++) {
     try {
       const prep = prepare(req, specs, parse, plan[i]);
-      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)), i === plan.length - 1);
+      const last = i === plan.length - 1;
+      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)), last, (subset) =>
+        minimalConflict(req, parse, plan[i], prep.problem, specs, subset),
+      );
     } catch (e) {
       if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
     }
@@ -140,6 +143,7 @@ export async function solveAsync(req: SolveRequest): Promise<SolveResult> {
         prep,
         await prep.problem.sat.solveAsync(searchOptions(req)),
         i === plan.length - 1,
+        (subset) => minimalConflict(req, parse, plan[i], prep.problem, specs, subset),
       );
     } catch (e) {
       if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
@@ -262,6 +266,7 @@ function finish(
   prep: Prepared,
   result: SatResult,
   last: boolean,
+  minimal: (core: SolverSpec[]) => { problem: CondaProblem; specs: SolverSpec[] },
 ): SolveResult {
   const { problem, favored } = prep;
   if (result === "aborted") throw new SolveAbortedError("aborted", "the solve was cancelled");
@@ -274,7 +279,8 @@ function finish(
     // An earlier attempt's failure is caught and the next attempt runs (frozen, then flexible;
     // python's minor version kept, then free): only the last one's explanation is ever shown.
     if (!last) throw new UnsatisfiableError("an earlier solve attempt is unsatisfiable", [], []);
-    throw explainUnsat(problem, specs);
+    const m = minimal(requestsInCore(problem));
+    throw explainUnsat(m.problem, m.specs);
   }
   const virtual = new Set(req.virtualPackages ?? []);
   let improvementQueries = 0;
@@ -300,4 +306,50 @@ function finish(
     candidates += e.records.length;
   }
   return { records, stats: { ...problem.sat.stats, names, candidates, improvementQueries }, problem };
+}
+
+/** Most requested specs a conflict is minimised over (each try is one more solve). */
+const MINIMIZE_MAX_SPECS = 16;
+/** Conflict budget of each minimisation solve: past it, the set found so far is reported. */
+const MINIMIZE_BUDGET = 20_000;
+
+/**
+ * The proof of unsatisfiability names the requests it used, but not always a minimal set: a
+ * request whose own dependency chain is broken can be reported together with an unrelated spec
+ * the search happened to decide first ("b <2 and a are incompatible" when `a` alone cannot be
+ * installed). So each named user spec is dropped in turn, from the last requested, and the rest
+ * solved on its own (installed packages, pins and history kept as they were); a spec whose removal
+ * leaves the rest unsatisfiable is not part of the conflict. The explanation is then built from
+ * the problem of the minimal set, so it speaks only of the specs that conflict.
+ */
+function minimalConflict(
+  req: SolveRequest,
+  parse: (s: string) => SolverSpec,
+  attempt: Attempt,
+  failed: CondaProblem,
+  specs: SolverSpec[],
+  core: SolverSpec[],
+): { problem: CondaProblem; specs: SolverSpec[] } {
+  const user = new Set(specs);
+  let set = specs.filter((s) => core.includes(s));
+  if (set.length < 2 || set.length > MINIMIZE_MAX_SPECS) return { problem: failed, specs };
+  let problem: CondaProblem | undefined;
+  for (let i = set.length - 1; i >= 0 && set.length > 1; i--) {
+    const rest = set.filter((_, k) => k !== i);
+    let p: CondaProblem;
+    try {
+      p = prepare(req, rest, parse, attempt).problem;
+    } catch {
+      continue; // (cannot happen: a subset matches what the whole matched)
+    }
+    const r = p.solve({ conflictBudget: MINIMIZE_BUDGET, signal: req.signal, timeoutMs: req.timeoutMs });
+    if (r === "unsat") {
+      set = rest;
+      problem = p;
+    } else if (r !== "sat") break; // out of budget or cancelled: report what is known
+  }
+  // nothing dropped: the original problem already speaks of exactly these specs
+  if (!problem) return { problem: failed, specs };
+  // only user specs are minimised; keep the order they were requested in
+  return { problem, specs: set.filter((s) => user.has(s)) };
 }
