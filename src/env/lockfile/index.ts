@@ -17,3 +17,9 @@ export {
 } from "./parse.js";
 export { type LockSelection, type LockSelectOptions, selectLockedPackages } from "./select.js";
 export { type CondaLockWriteOptions, formatCondaLock, type LockableRecord } from "./write-conda-lock.js";
+export {
+  formatPixiLock,
+  PIXI_LOCK_WRITE_VERSION,
+  type PixiLockableRecord,
+  type PixiLockWriteOptions,
+} from "./write-pixi-lock.js";
