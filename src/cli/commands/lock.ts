@@ -49,7 +49,14 @@ export function register(program: Command): void {
         : formatCondaLock(records, { platform });
     if (opts.output) {
       writeFileSync(opts.output, text);
-      if (ctx.mode.json) printJson({ success: true, prefix, output: opts.output, packages: records.length });
+      if (ctx.mode.json)
+        printJson({
+          success: true,
+          prefix,
+          output: opts.output,
+          format: opts.format,
+          packages: records.length,
+        });
       else info(ctx.mode, `Wrote ${records.length} packages of ${prefix} to ${opts.output}`);
     } else process.stdout.write(text);
   });
