@@ -26,7 +26,8 @@ async function main(): Promise<void> {
     else specs.push(args[i]);
   }
 
-  const gateway = new RepodataGateway();
+  // as the CLI does: a cache directory (pkgs/cache), where big repodata keeps its saved index
+  const gateway = new RepodataGateway({ cacheDir: process.env.TAIPAN_BENCH_CACHE_DIR });
   const raw = await gateway.load({ channels, subdirs: [platform, "noarch"] });
   const tLoaded = performance.now();
   // Records are built lazily per name by the gateway; count that as loading, not solving.

@@ -79,7 +79,14 @@ symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
   );
   if (l.status !== 0) throw new Error("esbuild failed");
 }
-const childEnv = { ...process.env, TAIPAN_BENCH_CHILD: childBundle, TAIPAN_BENCH_CODE_CACHE: codeCache };
+const childEnv = {
+  ...process.env,
+  TAIPAN_BENCH_CHILD: childBundle,
+  TAIPAN_BENCH_CODE_CACHE: codeCache,
+  // the package cache's cache/ directory, as the CLI has: the warm-up run saves the 450k channel's
+  // per-name index there (libsolv's conda2solv conversion is cached likewise)
+  TAIPAN_BENCH_CACHE_DIR: join(work, "pkgs-cache"),
+};
 
 interface Case {
   label: string;

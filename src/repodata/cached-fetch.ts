@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { OfflineCacheMissError, RepodataFetchError } from "./errors.js";
 import type { HttpClient } from "./fetch.js";
@@ -23,7 +23,20 @@ export interface CachedFetchContext {
 export type Decoder = (raw: Buffer, variant: string, shownUrl: string) => Promise<Buffer>;
 
 export type CachedFetchResult =
-  | { found: true; body: Buffer; source: string; variant: string; fromCache: boolean; cacheKey?: string }
+  | {
+      found: true;
+      body: Buffer;
+      source: string;
+      variant: string;
+      fromCache: boolean;
+      cacheKey?: string;
+      /**
+       * Names these exact bytes, for caches derived from them (the per-name index): the body's
+       * sha256 from the HTTP cache, or a local file's path, variant, size, mtime and inode.
+       * Absent when nothing cheap identifies them (no HTTP cache).
+       */
+      identity?: string;
+    }
   | { found: false; status: number | string };
 
 const MISSING_STATUS = new Set([403, 404, 410]);
@@ -57,6 +70,7 @@ export async function cachedFetch(
         variant: state.variant,
         fromCache: true,
         cacheKey: key,
+        identity: state.sha256 && `sha256:${state.sha256}`,
       };
     if (state?.has && variants.every((v) => state.has?.[v]?.ok === false))
       return { found: false, status: "offline" };
@@ -76,6 +90,7 @@ export async function cachedFetch(
       variant: state.variant,
       fromCache: true,
       cacheKey: key,
+      identity: state.sha256 && `sha256:${state.sha256}`,
     };
   }
 
@@ -103,7 +118,8 @@ export async function cachedFetch(
         has,
       };
       if (cache) await cache.write(key, next);
-      return { found: true, body: cached, source: shown, variant, fromCache: true, cacheKey: key };
+      const identity = state.sha256 && `sha256:${state.sha256}`;
+      return { found: true, body: cached, source: shown, variant, fromCache: true, cacheKey: key, identity };
     }
     if (MISSING_STATUS.has(res.status)) {
       has[variant] = { ok: false, at: now() };
@@ -121,8 +137,9 @@ export async function cachedFetch(
     }
     const body = await decode(res.body, variant, shown);
     has[variant] = { ok: true, at: now() };
+    let identity: string | undefined;
     if (cache) {
-      await cache.write(
+      const stored = await cache.write(
         key,
         {
           url: base,
@@ -135,8 +152,9 @@ export async function cachedFetch(
         },
         body,
       );
+      identity = stored.sha256 && `sha256:${stored.sha256}`;
     }
-    return { found: true, body, source: shown, variant, fromCache: false, cacheKey: key };
+    return { found: true, body, source: shown, variant, fromCache: false, cacheKey: key, identity };
   }
   if (cache) await cache.write(key, { url: base, has });
   return { found: false, status: lastStatus };
@@ -155,8 +173,17 @@ async function readLocal(base: string, variants: string[], decode: Decoder): Pro
       throw new RepodataFetchError(base + variant, "not a valid file URL", { cause: e });
     }
     let raw: Buffer;
+    let identity: string;
     try {
-      raw = await readFile(path);
+      // size, mtime and inode from the handle the bytes are read through (one file, no race)
+      const fh = await open(path, "r");
+      try {
+        const st = await fh.stat({ bigint: true });
+        identity = `file:${path}|${variant}|${st.size}|${st.mtimeNs}|${st.ino}|${st.dev}`;
+        raw = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "ENOENT" || code === "ENOTDIR") continue;
@@ -165,7 +192,14 @@ async function readLocal(base: string, variants: string[], decode: Decoder): Pro
         cause: e,
       });
     }
-    return { found: true, body: await decode(raw, variant, path), source: path, variant, fromCache: false };
+    return {
+      found: true,
+      body: await decode(raw, variant, path),
+      source: path,
+      variant,
+      fromCache: false,
+      identity,
+    };
   }
   return { found: false, status: "not found" };
 }

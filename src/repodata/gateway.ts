@@ -1,4 +1,9 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { PackageRecord } from "../conda/package-record.js";
+import { redactUrl } from "../conda/url-credentials.js";
+import { writeFileAtomic } from "../fs/write-atomic.js";
 import { type CachedFetchContext, cachedFetch } from "./cached-fetch.js";
 import { type ChannelConfig, defaultChannelConfig } from "../conda/channel.js";
 import { type ChannelLike, type ChannelSource, toChannelSources } from "./channel-source.js";
@@ -31,6 +36,13 @@ export interface GatewayOptions extends FetchOptions {
   compactAbove?: number;
   /** CEP 16: "auto" uses shards when a remote channel serves them and `specs` are given. */
   shards?: "auto" | "never";
+  /**
+   * Repodata at least this large (bytes of JSON) has its per-name index saved under
+   * `<cacheDir>/repodata-index`, one file per channel subdir, and the next load of the same bytes
+   * reads it instead of scanning (scan-file.ts). Default 4 MiB: below that the scan costs a few ms.
+   * Needs `cacheDir`.
+   */
+  indexCacheAbove?: number;
 }
 
 export interface LoadRequest {
@@ -49,6 +61,8 @@ type Source = {
   sparse?: SparseRepodata;
   sharded?: ShardedSubdir;
 };
+
+const DEFAULT_INDEX_CACHE_ABOVE = 4 * 1024 * 1024;
 
 /** Default `compactAbove`: only channels like conda-forge's big subdirs are compacted. */
 const DEFAULT_COMPACT_ABOVE = 64 * 1024 * 1024;
@@ -155,6 +169,15 @@ export class RepodataGateway {
     return index;
   }
 
+  /** Where the saved index of a subdir's repodata lives, when it is worth keeping (see indexCacheAbove). */
+  private indexFileFor(subdirUrl: string, bytes: number, identity: string | undefined): string | undefined {
+    const dir = this.opts.cacheDir;
+    if (!dir || !identity || bytes < (this.opts.indexCacheAbove ?? DEFAULT_INDEX_CACHE_ABOVE))
+      return undefined;
+    const name = createHash("sha256").update(redactUrl(subdirUrl)).digest("hex").slice(0, 32);
+    return join(dir, "repodata-index", `${name}.sidx`);
+  }
+
   private async loadSubdir(
     ch: ChannelSource,
     rank: number,
@@ -184,12 +207,14 @@ export class RepodataGateway {
     const res = await cachedFetch(`${subdirUrl}/repodata`, REPODATA_VARIANTS, ctx, decodeRepodata);
     if (!res.found) return undefined;
     try {
-      const sparse = SparseRepodata.parse(res.body, {
-        source: res.source,
-        subdir,
-        channel: ch.name,
-        subdirUrl,
-      });
+      const indexFile = this.indexFileFor(subdirUrl, res.body.length, res.identity);
+      const saved = indexFile && res.identity ? await readSavedIndex(indexFile, res.identity) : undefined;
+      const sparse = SparseRepodata.parse(
+        res.body,
+        { source: res.source, subdir, channel: ch.name, subdirUrl },
+        saved,
+      );
+      if (indexFile && res.identity && !sparse.reusedIndex) await saveIndex(indexFile, sparse, res.identity);
       const { compactAbove } = this.opts;
       if (compactAbove !== undefined) {
         if (res.body.length >= compactAbove) await sparse.compact();
@@ -306,5 +331,26 @@ export class RepodataIndex {
       }
       level = next;
     }
+  }
+}
+
+/** The saved index file's bytes with the identity they must match, or undefined when there is none. */
+async function readSavedIndex(
+  file: string,
+  identity: string,
+): Promise<{ bytes: Buffer; identity: string } | undefined> {
+  try {
+    return { bytes: await readFile(file), identity };
+  } catch {
+    return undefined; // first load of these bytes
+  }
+}
+
+async function saveIndex(file: string, sparse: SparseRepodata, identity: string): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFileAtomic(file, sparse.indexBytes(identity));
+  } catch {
+    // a read-only or full cache only costs the next load a scan
   }
 }

@@ -1,6 +1,7 @@
 import { InvalidRecordError, PackageRecord } from "../conda/package-record.js";
 import { BlockStore } from "./block-store.js";
 import { RepodataParseError } from "./errors.js";
+import { decodeScan, encodeScan, type ScanResult } from "./scan-file.js";
 
 // Byte-level JSON scanning. Kept in this one file on purpose: constants imported from another
 // module become property loads under tsx's transform and made the hot loop ~10x slower.
@@ -245,6 +246,9 @@ export class SparseRepodata {
   private readonly heads: Map<string, number>;
   private readonly removed: Set<string>;
   private readonly baseUrl: string | undefined;
+  private readonly byteLength: number;
+  /** True when the index came from a saved scan (see {@link indexBytes}) rather than a scan. */
+  readonly reusedIndex: boolean;
 
   private constructor(
     buf: Buffer,
@@ -257,8 +261,11 @@ export class SparseRepodata {
       removed: Set<string>;
       version: number;
     },
+    reused: boolean,
   ) {
     this.buf = buf;
+    this.byteLength = buf.length;
+    this.reusedIndex = reused;
     this.source = opts.source;
     this.channel = opts.channel;
     this.entries = scan.entries;
@@ -271,8 +278,18 @@ export class SparseRepodata {
     this.baseUrl = resolveBaseUrl(scan.info.base_url, opts.subdirUrl);
   }
 
-  /** Indexes `buf` (the decompressed repodata.json). Throws RepodataParseError naming `opts.source`. */
-  static parse(buf: Buffer, opts: SparseRepodataOptions): SparseRepodata {
+  /**
+   * Indexes `buf` (the decompressed repodata.json). Throws RepodataParseError naming `opts.source`.
+   * With `saved` (the {@link indexBytes} of an earlier index of the same bytes) the scan is skipped
+   * when it matches `buf`; a mismatched or damaged one is ignored.
+   */
+  static parse(
+    buf: Buffer,
+    opts: SparseRepodataOptions,
+    saved?: { bytes: Buffer; identity: string },
+  ): SparseRepodata {
+    const reused = saved ? decodeScan(saved.bytes, saved.identity, buf, FIELDS) : undefined;
+    if (reused) return new SparseRepodata(buf, opts, reused, true);
     let scan: ScanResult;
     try {
       scan = scanRepodata(buf);
@@ -287,7 +304,20 @@ export class SparseRepodata {
         `repodata_version ${scan.version} is newer than this taipan understands (${MAX_REPODATA_VERSION})`,
         { hint: "Upgrade taipan to read this channel." },
       );
-    return new SparseRepodata(buf, opts, scan);
+    return new SparseRepodata(buf, opts, scan, false);
+  }
+
+  /** The index in a form {@link parse} can take back for the same bytes (scan-file.ts). */
+  indexBytes(identity: string): Buffer {
+    const scan: ScanResult = {
+      entries: this.entries,
+      count: this.entryCount,
+      heads: this.heads,
+      info: this.info,
+      removed: this.removed,
+      version: this.repodataVersion,
+    };
+    return encodeScan(scan, identity, this.byteLength, FIELDS);
   }
 
   private bytes(start: number, end: number): Buffer {
@@ -391,15 +421,6 @@ function resolveBaseUrl(base: unknown, subdirUrl: string | undefined): string | 
     }
   }
   return subdirUrl;
-}
-
-interface ScanResult {
-  entries: Uint32Array;
-  count: number;
-  heads: Map<string, number>;
-  info: Record<string, unknown>;
-  removed: Set<string>;
-  version: number;
 }
 
 function scanRepodata(buf: Buffer): ScanResult {
