@@ -243,6 +243,29 @@ describe("conda encoding", () => {
     }
   });
 
+  it("minimises the sum of the requested packages' version ranks, as conda does (not request order)", () => {
+    const idx = index([
+      { n: "c", v: "3", deps: ["d <2"] },
+      { n: "c", v: "2" },
+      { n: "d", v: "1" },
+      { n: "d", v: "2" },
+      { n: "d", v: "3" },
+    ]);
+    // c first in request order would take c 3 and so d 1 (ranks 0 + 2); conda's eq_req_v sum
+    // prefers c 2 with d 3 (ranks 1 + 0)
+    const got = solve({ specs: ["c", "d"], index: idx, virtualPackages: vp }).records.map((r) => r.distName);
+    assert.deepEqual(got.sort(), ["c-2-h_0", "d-3-h_0"]);
+    // within the optimal sum, ties still go to the earlier request: c 3 + d 2 vs c 2 + d 3
+    const tie = index([
+      { n: "c", v: "3", deps: ["d <3"] },
+      { n: "c", v: "2" },
+      { n: "d", v: "2" },
+      { n: "d", v: "3" },
+    ]);
+    const t = solve({ specs: ["c", "d"], index: tie, virtualPackages: vp }).records.map((r) => r.distName);
+    assert.deepEqual(t.sort(), ["c-3-h_0", "d-2-h_0"]);
+  });
+
   it("explainChoices gives the chain of requests that pulled each package in", () => {
     const idx = index([
       { n: "a", v: "1.0", deps: ["b >=1"] },

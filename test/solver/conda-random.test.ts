@@ -74,14 +74,26 @@ function bruteForce(records: PackageRecord[], request: string[]): boolean {
   return validEnvs(records, request).length > 0;
 }
 
-/** The requested names' versions, in request order (conda's first objective, lexicographically). */
-function requestedVersions(env: Map<string, PackageRecord>, request: string[]): number[] {
-  return request.map((s) => Number(env.get(parseSolverSpec(s).name)?.version ?? 0));
-}
-
-function lexCompare(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return 0;
+/**
+ * conda's first objective (eq_req_v): the sum over the requested specs of the chosen version's
+ * rank among the versions that spec allows (0 = its highest). Distinct specs of one name each count.
+ */
+function requestedRankSum(
+  env: Map<string, PackageRecord>,
+  request: string[],
+  records: PackageRecord[],
+): number {
+  let sum = 0;
+  for (const text of new Set(request)) {
+    const s = parseSolverSpec(text);
+    const chosen = env.get(s.name);
+    if (!chosen) continue;
+    const allowed = new Set(
+      records.filter((r) => r.name === s.name && s.matches(r)).map((r) => Number(r.version)),
+    );
+    sum += [...allowed].filter((v) => v > Number(chosen.version)).length;
+  }
+  return sum;
 }
 
 describe("conda encoding on random small channels", () => {
@@ -109,11 +121,11 @@ describe("conda encoding on random small channels", () => {
           const env = new Map(got.map((r) => [r.name, r]));
           assert.equal(env.size, got.length, "one record per name");
           assert.ok(valid(env, request), `invalid environment ${got.map((r) => r.distName).join(" ")}`);
-          // no valid environment has better versions of the requested packages
-          const mine = requestedVersions(env, request);
+          // no valid environment has better versions of the requested packages, as conda sums them
+          const mine = requestedRankSum(env, request, recs);
           for (const other of validEnvs(recs, request))
             assert.ok(
-              lexCompare(requestedVersions(other, request), mine) <= 0,
+              requestedRankSum(other, request, recs) >= mine,
               `better: ${[...other.values()].map((r) => r.distName).join(" ")}`,
             );
         }

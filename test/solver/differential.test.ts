@@ -127,7 +127,7 @@ describe("differential: taipan vs @conda-org/rattler on the real snapshots", () 
           index.get(p.name).find((r) => r.version === p.version && r.build === p.build)!;
         const theirRecords = theirs.map(find);
         const requested = specs.map((s) => parseSolverSpec(s).name);
-        const c = compareSolutions(ours, theirRecords, requested, (n) => index.get(n));
+        const c = compareSolutions(ours, theirRecords, requested, (n) => index.get(n), specs);
         assert.ok(
           c <= 0,
           `rattler's solution is better for ${specs.join(" ")}:\n ours   ${a.join(" ")}\n theirs ${b.join(" ")}`,

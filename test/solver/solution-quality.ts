@@ -1,5 +1,6 @@
 import type { PackageRecord } from "../../src/conda/package-record.js";
 import { compareVersions } from "../../src/solver/conda/candidates.js";
+import { parseSolverSpec } from "../../src/solver/conda/spec.js";
 
 /** Minimal view of a solved package, enough to rank solutions. */
 export type Solved = Pick<
@@ -13,7 +14,8 @@ function cmpVersion(a: Solved, b: Solved): number {
 
 /**
  * Ranks two solutions of the same request by conda's objectives (conda/resolve.py `Resolve.solve`,
- * in its order): versions of the requested packages (in request order), then fewer tracked
+ * in its order): versions of the requested packages (with `requestSpecs`, as conda sums them: each
+ * spec's version rank among the versions it allows; without, in request order), then fewer tracked
  * features, then fewer featureless builds where the feature is active, then build numbers of the
  * requested packages, then the versions and build numbers of all other packages (a package-by-
  * package vote), then fewer packages. Negative when `a` is better, positive when `b` is.
@@ -23,9 +25,33 @@ export function compareSolutions(
   b: Solved[],
   requested: string[],
   alternatives: (name: string) => Solved[] = () => [],
+  requestSpecs?: string[],
 ): number {
   const ma = new Map(a.map((r) => [r.name, r]));
   const mb = new Map(b.map((r) => [r.name, r]));
+  if (requestSpecs) {
+    const rankSum = (m: Map<string, Solved>) => {
+      let sum = 0;
+      for (const text of requestSpecs) {
+        const spec = parseSolverSpec(text);
+        const chosen = m.get(spec.name);
+        if (!chosen) continue;
+        // dense rank: how many distinct allowed versions are higher than the chosen one
+        const higher: Solved[] = [];
+        for (const r of alternatives(spec.name))
+          if (
+            spec.matches(r as PackageRecord) &&
+            cmpVersion(r, chosen) > 0 &&
+            !higher.some((h) => cmpVersion(h, r) === 0)
+          )
+            higher.push(r);
+        sum += higher.length;
+      }
+      return sum;
+    };
+    const d = rankSum(ma) - rankSum(mb);
+    if (d !== 0) return d;
+  }
   for (const n of requested) {
     const ra = ma.get(n);
     const rb = mb.get(n);

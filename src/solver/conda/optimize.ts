@@ -1,9 +1,16 @@
 import type { PackageRecord } from "../../conda/package-record.js";
+import type { CdclSolver } from "../sat/cdcl.js";
 import type { CondaProblem } from "./problem.js";
+import type { SolverSpec } from "./spec.js";
 
 export interface ImproveOptions {
   /** Names of the requested specs, in request order. */
   requested: string[];
+  /**
+   * The requested specs themselves: conda minimises the *sum* of their version ranks (each rank
+   * counted among the versions its spec allows) before anything else.
+   */
+  requestedSpecs?: SolverSpec[];
   /** Conflict budget of each improvement query. */
   conflictBudget?: number;
   /** Upper bound on improvement queries (each is one incremental SAT call). */
@@ -141,7 +148,43 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   const isVirtual = (n: string) => n.startsWith("__");
   const requested = opts.requested.filter((n) => !isVirtual(n));
 
-  // 1. versions of the requested packages
+  // 1. versions of the requested packages: conda's eq_req_v is a sum over the requested specs, so
+  // a better version of one may be worth a worse version of another; the sum is minimised and
+  // locked first, then the lexicographic pass below settles ties in request order.
+  const reqSpecs = (opts.requestedSpecs ?? []).filter((s) => !isVirtual(s.name));
+  if (reqSpecs.length > 1) {
+    const groups = reqSpecs.map((s) => rankedCandidates(problem, s));
+    const sumNow = (): number => {
+      let sum = 0;
+      for (const g of groups) {
+        const cv = currentVar.get(g.name);
+        const i = cv ? g.vars.indexOf(cv) : -1;
+        if (i >= 0) sum += g.ranks[i];
+      }
+      return sum;
+    };
+    let sum = sumNow();
+    while (sum > 0 && queries < maxQueries && !opts.signal?.aborted) {
+      for (const lock of pendingLocks.splice(0)) {
+        const vars = lock();
+        if (vars.length) sat.addClause(vars);
+      }
+      const guard = sat.newVar();
+      atMostSum(sat, groups, sum - 1, guard);
+      queries++;
+      const r = sat.solve({ assumptions: [guard], conflictBudget: budget, signal: opts.signal });
+      // read the model before adding clauses: a new clause may undo the assignment
+      if (r === "sat") snapshot();
+      sat.addClause([-guard]);
+      if (r !== "sat") break;
+      const next = sumNow();
+      if (next >= sum) break; // (cannot happen: the bound was sum - 1)
+      sum = next;
+    }
+    const lockGuard = sat.newVar();
+    sat.addClause([lockGuard]);
+    atMostSum(sat, groups, sum, lockGuard);
+  }
   for (const n of requested) maximizeVersion(n);
 
   // 2. fewer tracked features: try to do without each active one
@@ -226,4 +269,72 @@ function cannotImprove(
     }
   }
   return true;
+}
+
+/** A requested spec's candidate variables (best first) with their dense version ranks among them. */
+interface RankedGroup {
+  name: string;
+  vars: number[];
+  ranks: number[];
+}
+
+function rankedCandidates(problem: CondaProblem, spec: SolverSpec): RankedGroup {
+  const vars = [...problem.candidates(spec)];
+  const ranks: number[] = [];
+  let rank = -1;
+  let prev = Number.NaN;
+  for (const v of vars) {
+    const vr = problem.versionRank(v);
+    if (vr !== prev) {
+      rank++;
+      prev = vr;
+    }
+    ranks.push(rank);
+  }
+  return { name: spec.name, vars, ranks };
+}
+
+/**
+ * Adds "the chosen candidates' ranks sum to at most `bound`" over `groups` (one candidate per group
+ * is installed), active while `guard` is true. Each group's rank is unary: an indicator per level
+ * 1..min(its highest rank, bound + 1), implied by every candidate at or above that level; the
+ * indicators are then bounded with Sinz's sequential counter. Requests are few and bounds small,
+ * so this stays a few hundred clauses.
+ */
+function atMostSum(sat: CdclSolver, groups: RankedGroup[], bound: number, guard: number): void {
+  const inputs: number[] = [];
+  for (const g of groups) {
+    const top = Math.min(g.ranks.length ? g.ranks[g.ranks.length - 1] : 0, bound + 1);
+    for (let t = 1; t <= top; t++) {
+      const u = sat.newVar();
+      for (let i = 0; i < g.vars.length; i++) if (g.ranks[i] >= t) sat.addClause([-g.vars[i], u]);
+      inputs.push(u);
+    }
+  }
+  const n = inputs.length;
+  if (bound <= 0) {
+    for (const x of inputs) sat.addClause([-guard, -x]);
+    return;
+  }
+  if (n <= bound) return;
+  // s[i][j]: at least j+1 of inputs[0..i] are true
+  const s: number[][] = [];
+  for (let i = 0; i < n - 1; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < bound; j++) row.push(sat.newVar());
+    s.push(row);
+  }
+  const x = inputs;
+  sat.addClause([-guard, -x[0], s[0][0]]);
+  for (let j = 1; j < bound; j++) sat.addClause([-guard, -s[0][j]]);
+  for (let i = 1; i < n - 1; i++) {
+    sat.addClause([-guard, -x[i], s[i][0]]);
+    sat.addClause([-guard, -s[i - 1][0], s[i][0]]);
+    for (let j = 1; j < bound; j++) {
+      sat.addClause([-guard, -x[i], -s[i - 1][j - 1], s[i][j]]);
+      sat.addClause([-guard, -s[i - 1][j], s[i][j]]);
+    }
+    sat.addClause([-guard, -x[i], -s[i - 1][bound - 1]]);
+  }
+  sat.addClause([-guard, -x[n - 1], -s[n - 2][bound - 1]]);
 }

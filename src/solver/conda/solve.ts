@@ -289,6 +289,7 @@ function finish(
       ? problem.solution()
       : improveSolution(problem, {
           requested: specs.map((s) => s.name),
+          requestedSpecs: specs.slice(0, req.specs.length),
           signal: req.signal,
           favored,
           onQueries: (n) => {
