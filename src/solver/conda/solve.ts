@@ -311,8 +311,6 @@ function finish(
 
 /** Most requested specs a conflict is minimised over (each try is one more solve). */
 const MINIMIZE_MAX_SPECS = 16;
-/** Conflict budget of each minimisation solve: past it, the set found so far is reported. */
-const MINIMIZE_BUDGET = 20_000;
 
 /**
  * The proof of unsatisfiability names the requests it used, but not always a minimal set: a
@@ -321,7 +319,9 @@ const MINIMIZE_BUDGET = 20_000;
  * installed). So each named user spec is dropped in turn, from the last requested, and the rest
  * solved on its own (installed packages, pins and history kept as they were); a spec whose removal
  * leaves the rest unsatisfiable is not part of the conflict. The explanation is then built from
- * the problem of the minimal set, so it speaks only of the specs that conflict.
+ * the problem of the minimal set, so it speaks only of the specs that conflict. The tries together
+ * may take about as long again as the failed solve (at least 100 ms, 1,000 conflicts each): a hard
+ * refutation is not repeated sixteen times; past that the set found so far is reported.
  */
 function minimalConflict(
   req: SolveRequest,
@@ -335,7 +335,12 @@ function minimalConflict(
   let set = specs.filter((s) => core.includes(s));
   if (set.length < 2 || set.length > MINIMIZE_MAX_SPECS) return { problem: failed, specs };
   let problem: CondaProblem | undefined;
+  const spent = failed.sat.stats;
+  const deadline = performance.now() + Math.max(100, spent.ms);
+  const conflictBudget = Math.max(1000, spent.conflicts);
   for (let i = set.length - 1; i >= 0 && set.length > 1; i--) {
+    const timeoutMs = deadline - performance.now();
+    if (timeoutMs <= 0) break;
     const rest = set.filter((_, k) => k !== i);
     let p: CondaProblem;
     try {
@@ -343,7 +348,7 @@ function minimalConflict(
     } catch {
       continue; // (cannot happen: a subset matches what the whole matched)
     }
-    const r = p.solve({ conflictBudget: MINIMIZE_BUDGET, signal: req.signal, timeoutMs: req.timeoutMs });
+    const r = p.solve({ conflictBudget, signal: req.signal, timeoutMs });
     if (r === "unsat") {
       set = rest;
       problem = p;
