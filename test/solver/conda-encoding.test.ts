@@ -266,6 +266,28 @@ describe("conda encoding", () => {
     assert.deepEqual(t.sort(), ["c-3-h_0", "d-2-h_0"]);
   });
 
+  it("settles a tie in the requested versions' sum by the other packages' ranks, as conda does", () => {
+    // found by bench/objective-gap.ts: b 3 + c 1 and b 1 + c 2 tie on the requested sum (0 + 2 and
+    // 1 + 1); c 1 needs a (a 1, rank 1 of 2 versions) while c 2 needs nothing, so conda's next level
+    // (other packages' rank sum, 1 vs 0) picks b 1 + c 2. Request order alone would keep b 3.
+    const idx = index([
+      { n: "b", v: "1", cons: ["e <3"] },
+      { n: "c", v: "3", deps: ["b <2", "c 1.*"] },
+      { n: "e", v: "3", deps: ["e !=2", "b !=2"] },
+      { n: "a", v: "1" },
+      { n: "c", v: "2", cons: ["b <3"] },
+      { n: "d", v: "3", deps: ["b <3"], cons: ["b >=2"] },
+      { n: "e", v: "1", cons: ["d 1.*"] },
+      { n: "d", v: "2", deps: ["d <3"], cons: ["b <3"] },
+      { n: "a", v: "3", deps: ["b <3", "e 1.*"], cons: ["a !=2"] },
+      { n: "c", v: "1", deps: ["a <3"], cons: ["b >=2"] },
+      { n: "b", v: "3", cons: ["a"] },
+      { n: "d", v: "1", deps: ["d >=2", "d !=2"], cons: ["c <2"] },
+    ]);
+    const got = solve({ specs: ["b", "c"], index: idx, virtualPackages: vp }).records.map((r) => r.distName);
+    assert.deepEqual(got.sort(), ["b-1-h_0", "c-2-h_0"]);
+  });
+
   it("explainChoices gives the chain of requests that pulled each package in", () => {
     const idx = index([
       { n: "a", v: "1.0", deps: ["b >=1"] },

@@ -135,6 +135,57 @@ describe("conda encoding on random small channels", () => {
   });
 });
 
+describe("conda's summed objective on random small channels", () => {
+  it("no valid environment is better by the requested versions' rank sum, then the others'", () => {
+    // conda/resolve.py minimises sums level by level; compared here against every environment
+    const rankAmong = (records: PackageRecord[], r: PackageRecord, allowed: (x: PackageRecord) => boolean) =>
+      new Set(
+        records
+          .filter((x) => x.name === r.name && allowed(x) && Number(x.version) > Number(r.version))
+          .map((x) => x.version),
+      ).size;
+    const objective = (env: Map<string, PackageRecord>, records: PackageRecord[], request: string[]) => {
+      const specs = request.map((t) => parseSolverSpec(t));
+      let req = 0;
+      let other = 0;
+      for (const r of env.values()) {
+        const own = specs.filter((s) => s.name === r.name);
+        if (own.length) req += rankAmong(records, r, (x) => own.every((s) => s.matches(x)));
+        else other += rankAmong(records, r, () => true);
+      }
+      return [req, other];
+    };
+    let compared = 0;
+    fc.assert(
+      fc.property(problemArb, ({ records, request }) => {
+        const recs = records.map((r) =>
+          PackageRecord.fromJson({ ...r, build: "0" }, { channel: "c", subdir: "linux-64" }),
+        );
+        let got: PackageRecord[];
+        try {
+          got = solve({
+            specs: request,
+            index: { get: (n: string) => recs.filter((r) => r.name === n) },
+          }).records;
+        } catch {
+          return;
+        }
+        compared++;
+        const mine = objective(new Map(got.map((r) => [r.name, r])), recs, request);
+        for (const other of validEnvs(recs, request)) {
+          const o = objective(other, recs, request);
+          assert.ok(
+            o[0] > mine[0] || (o[0] === mine[0] && o[1] >= mine[1]),
+            `better for ${request.join(", ")}: ${[...other.values()].map((r) => r.distName).join(" ")} (${o}) than ${got.map((r) => r.distName).join(" ")} (${mine})`,
+          );
+        }
+      }),
+      { numRuns: 1500, seed: 20261126 },
+    );
+    assert.ok(compared > 300, `enough solvable cases (${compared})`);
+  });
+});
+
 describe("unsatisfiable requests on random small channels", () => {
   it("name a conflicting set of requested specs that is minimal", () => {
     const requestArb = fc.array(specArb, { minLength: 2, maxLength: 4 });

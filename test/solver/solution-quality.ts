@@ -17,8 +17,8 @@ function cmpVersion(a: Solved, b: Solved): number {
  * in its order): versions of the requested packages (with `requestSpecs`, as conda sums them: each
  * spec's version rank among the versions it allows; without, in request order), then fewer tracked
  * features, then fewer featureless builds where the feature is active, then build numbers of the
- * requested packages, then the versions and build numbers of all other packages (a package-by-
- * package vote), then fewer packages. Negative when `a` is better, positive when `b` is.
+ * requested packages, then the versions of all other packages (with `requestSpecs` as conda sums
+ * their ranks; then, or without, a package-by-package vote), their build numbers, then fewer packages. Negative when `a` is better, positive when `b` is.
  */
 export function compareSolutions(
   a: Solved[],
@@ -77,6 +77,22 @@ export function compareSolutions(
     const rb = mb.get(n);
     if (ra && rb && cmpVersion(ra, rb) === 0 && ra.build_number !== rb.build_number)
       return rb.build_number - ra.build_number;
+  }
+  if (requestSpecs) {
+    // conda's eq_v: the sum over all other packages of their version rank among the name's versions
+    const rankSum = (m: Map<string, Solved>) => {
+      let sum = 0;
+      for (const [n, chosen] of m) {
+        if (requested.includes(n)) continue;
+        const higher: Solved[] = [];
+        for (const r of alternatives(n))
+          if (cmpVersion(r, chosen) > 0 && !higher.some((h) => cmpVersion(h, r) === 0)) higher.push(r);
+        sum += higher.length;
+      }
+      return sum;
+    };
+    const d = rankSum(ma) - rankSum(mb);
+    if (d !== 0) return d;
   }
   let vote = 0;
   for (const [n, ra] of ma) {
