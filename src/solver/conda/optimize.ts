@@ -157,9 +157,6 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   const isVirtual = (n: string) => n.startsWith("__");
   const requested = opts.requested.filter((n) => !isVirtual(n));
 
-  // 1. versions of the requested packages: conda's eq_req_v is a sum over the requested specs, so
-  // a better version of one may be worth a worse version of another; the sum is minimised and
-  // locked first, then the lexicographic pass below settles ties in request order.
   /**
    * Minimises the sum of the chosen candidates' ranks over `groups` (each query: "a solution whose
    * sum is below the current one?"), then locks the sum reached. `lockZero: false` skips the lock
@@ -199,8 +196,13 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     atMostSum(sat, groups, sum, lockGuard);
   };
 
+  // 1. versions of the requested packages: conda's eq_req_v is a sum over the requested specs, so
+  // a better version of one may be worth a worse version of another. The sum is minimised and
+  // locked here; ties are settled in request order at the end (after the other packages' sum,
+  // which conda ranks before anything that would break them).
   const reqSpecs = (opts.requestedSpecs ?? []).filter((s) => !isVirtual(s.name));
-  if (reqSpecs.length > 1) {
+  const summed = reqSpecs.length > 1;
+  if (summed) {
     minimizeSum(
       reqSpecs.map((s) => {
         const vars = [...problem.candidates(s)];
@@ -210,7 +212,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     );
   }
   // with a single requested spec its sum is its own rank: the per-name pass is exact
-  if (reqSpecs.length <= 1) for (const n of requested) maximizeVersion(n);
+  if (!summed) for (const n of requested) maximizeVersion(n);
 
   // 2. fewer tracked features: try to do without each active one
   const active = () => new Set([...current.values()].flatMap((r) => r.track_features));
@@ -237,7 +239,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   }
 
   // 4. build numbers of the requested packages
-  for (const n of requested) maximizeBuild(n, reqSpecs.length > 1);
+  for (const n of requested) maximizeBuild(n, summed);
 
   // 5. versions, then builds, of everything else (in the order the search met them)
   const order = (): string[] => {
@@ -252,9 +254,12 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // the rest of the solve (bench/solve: 9-spec 450k solve step 90 -> 143 ms); above
   // MAX_SUM_NAMES packages the per-name pass alone decides, as before.
   if (current.size <= MAX_SUM_NAMES) {
+    // names of earlier requests (history) count among the others, as in conda; with a single
+    // request they were already maximised in step 1 and keep their locks
+    const own = summed ? new Set(reqSpecs.map((s) => s.name)) : req;
     const groups: RankedGroup[] = [];
     for (const e of problem.loadedNames()) {
-      if (req.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
+      if (own.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
       const f = opts.favored?.get(e.name);
       if (f && current.get(e.name) === f) continue;
       const vars = e.records.map((_, i) => e.firstVar + i);
@@ -264,7 +269,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   }
   // Ties the sums leave among the requested packages go to request order, after everything conda
   // ranks (it would report several solutions there).
-  if (reqSpecs.length > 1) for (const n of requested) maximizeVersion(n);
+  if (summed) for (const n of requested) maximizeVersion(n);
   const done = new Set<string>();
   for (let pass = 0; pass < 2; pass++) {
     for (const n of order()) {
