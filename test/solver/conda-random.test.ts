@@ -136,30 +136,56 @@ describe("conda encoding on random small channels", () => {
 });
 
 describe("conda's summed objective on random small channels", () => {
-  it("no valid environment is better by the requested versions' rank sum, then the others'", () => {
-    // conda/resolve.py minimises sums level by level; compared here against every environment
-    const rankAmong = (records: PackageRecord[], r: PackageRecord, allowed: (x: PackageRecord) => boolean) =>
-      new Set(
-        records
-          .filter((x) => x.name === r.name && allowed(x) && Number(x.version) > Number(r.version))
-          .map((x) => x.version),
-      ).size;
-    const objective = (env: Map<string, PackageRecord>, records: PackageRecord[], request: string[]) => {
-      const specs = request.map((t) => parseSolverSpec(t));
-      let req = 0;
-      let other = 0;
-      for (const r of env.values()) {
-        const own = specs.filter((s) => s.name === r.name);
-        if (own.length) req += rankAmong(records, r, (x) => own.every((s) => s.matches(x)));
-        else other += rankAmong(records, r, () => true);
-      }
-      return [req, other];
-    };
+  // conda/resolve.py minimises sums level by level: the requested packages' version ranks, their
+  // build ranks, then the other packages' version ranks and build ranks. Compared here against
+  // every environment, on channels whose versions come in several build numbers.
+  const buildRecordArb = fc.record({
+    name: fc.constantFrom(...NAMES),
+    version: fc.constantFrom("1", "2", "3"),
+    build_number: fc.constantFrom(0, 1, 2),
+    depends: fc.array(specArb, { maxLength: 2 }),
+    constrains: fc.array(specArb, { maxLength: 1 }),
+  });
+  const buildProblemArb = fc.record({
+    records: fc.uniqueArray(buildRecordArb, {
+      minLength: 1,
+      maxLength: 10,
+      selector: (r) => `${r.name}-${r.version}-${r.build_number}`,
+    }),
+    request: fc.array(specArb, { minLength: 1, maxLength: 2 }),
+  });
+  const distinct = (xs: number[]) => new Set(xs).size;
+  const objective = (env: Map<string, PackageRecord>, records: PackageRecord[], request: string[]) => {
+    const specs = request.map((t) => parseSolverSpec(t));
+    const out = [0, 0, 0, 0];
+    for (const r of env.values()) {
+      const own = specs.filter((s) => s.name === r.name);
+      const pool = records.filter((x) => x.name === r.name && own.every((s) => s.matches(x)));
+      const v = distinct(
+        pool.filter((x) => Number(x.version) > Number(r.version)).map((x) => Number(x.version)),
+      );
+      const b = distinct(
+        pool
+          .filter((x) => x.version === r.version && x.build_number > r.build_number)
+          .map((x) => x.build_number),
+      );
+      const level = own.length ? 0 : 2;
+      out[level] += v;
+      out[level + 1] += b;
+    }
+    return out;
+  };
+  const worse = (o: number[], mine: number[]) => {
+    for (let i = 0; i < o.length; i++) if (o[i] !== mine[i]) return o[i] > mine[i];
+    return true;
+  };
+
+  it("no valid environment is better by the summed version and build ranks, level by level", () => {
     let compared = 0;
     fc.assert(
-      fc.property(problemArb, ({ records, request }) => {
+      fc.property(buildProblemArb, ({ records, request }) => {
         const recs = records.map((r) =>
-          PackageRecord.fromJson({ ...r, build: "0" }, { channel: "c", subdir: "linux-64" }),
+          PackageRecord.fromJson({ ...r, build: `b${r.build_number}` }, { channel: "c", subdir: "linux-64" }),
         );
         let got: PackageRecord[];
         try {
@@ -175,7 +201,7 @@ describe("conda's summed objective on random small channels", () => {
         for (const other of validEnvs(recs, request)) {
           const o = objective(other, recs, request);
           assert.ok(
-            o[0] > mine[0] || (o[0] === mine[0] && o[1] >= mine[1]),
+            worse(o, mine),
             `better for ${request.join(", ")}: ${[...other.values()].map((r) => r.distName).join(" ")} (${o}) than ${got.map((r) => r.distName).join(" ")} (${mine})`,
           );
         }

@@ -200,6 +200,23 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // a better version of one may be worth a worse version of another. The sum is minimised and
   // locked here; ties are settled in request order at the end (after the other packages' sum,
   // which conda ranks before anything that would break them).
+  /** Each candidate's build rank: 0 for the highest build number of its version, 1 for the next. */
+  const buildGroup = (name: string, vars: number[]): RankedGroup => {
+    const byVersion = new Map<number, number[]>();
+    for (const v of vars) {
+      const bn = problem.recordOf(v)?.build_number ?? 0;
+      const list = byVersion.get(vr(v)) ?? [];
+      list.push(bn);
+      byVersion.set(vr(v), list);
+    }
+    const ranks = vars.map((v) => {
+      const bn = problem.recordOf(v)?.build_number ?? 0;
+      const higher = new Set(byVersion.get(vr(v))!.filter((b) => b > bn));
+      return higher.size;
+    });
+    return { name, vars, ranks };
+  };
+
   const reqSpecs = (opts.requestedSpecs ?? []).filter((s) => !isVirtual(s.name));
   const summed = reqSpecs.length > 1;
   if (summed) {
@@ -238,8 +255,25 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     }
   }
 
-  // 4. build numbers of the requested packages
-  for (const n of requested) maximizeBuild(n, summed);
+  // Lock the feature level: later queries may not bring in a tracked feature the solution does
+  // without (a sum query's model is otherwise free to swap in, say, a nomkl build of equal rank).
+  {
+    const allowed = active();
+    const banned: number[] = [];
+    for (const e of problem.loadedNames())
+      for (let i = 0; i < e.records.length; i++)
+        if (e.records[i].track_features.some((f) => !allowed.has(f))) banned.push(e.firstVar + i);
+    for (const v of banned) sat.addClause([-v]);
+  }
+
+  // 4. build numbers of the requested packages (conda's eq_req_b: a sum of each chosen build's
+  // rank among the builds of its version); per name when there is a single request
+  if (summed)
+    minimizeSum(
+      reqSpecs.map((s) => buildGroup(s.name, [...problem.candidates(s)])),
+      true,
+    );
+  else for (const n of requested) maximizeBuild(n);
 
   // 5. versions, then builds, of everything else (in the order the search met them)
   const order = (): string[] => {
@@ -279,6 +313,23 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     }
   }
   done.clear();
+  // conda's eq_b: then the sum of the other packages' build ranks (same limit as the versions)
+  if (current.size <= MAX_SUM_NAMES) {
+    const own = summed ? new Set(reqSpecs.map((s) => s.name)) : req;
+    const groups: RankedGroup[] = [];
+    for (const e of problem.loadedNames()) {
+      if (own.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
+      const f = opts.favored?.get(e.name);
+      if (f && current.get(e.name) === f) continue;
+      groups.push(
+        buildGroup(
+          e.name,
+          e.records.map((_, i) => e.firstVar + i),
+        ),
+      );
+    }
+    minimizeSum(groups, false);
+  }
   for (const n of order()) {
     if (req.has(n) || done.has(n)) continue;
     done.add(n);
