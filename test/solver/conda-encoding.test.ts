@@ -16,6 +16,8 @@ type Spec = {
   tf?: string;
   ch?: number;
   ts?: number;
+  /** a noarch: python build */
+  na?: boolean;
 };
 
 /** An index over hand-written records: `ch` is the channel rank (0 = highest priority). */
@@ -33,6 +35,7 @@ function index(specs: Spec[]) {
         constrains: s.cons ?? [],
         track_features: s.tf,
         timestamp: s.ts,
+        ...(s.na ? { noarch: "python" } : {}),
       },
       { channel: `ch${s.ch ?? 0}`, subdir: "linux-64" },
     );
@@ -286,6 +289,25 @@ describe("conda encoding", () => {
     ]);
     const got = solve({ specs: ["b", "c"], index: idx, virtualPackages: vp }).records.map((r) => r.distName);
     assert.deepEqual(got.sort(), ["b-1-h_0", "c-2-h_0"]);
+  });
+
+  it("prefers an arch-specific build over an otherwise equal noarch one, as conda's eq_a does", () => {
+    const idx = index([
+      { n: "tool", v: "1.0", b: "pyh_0", na: true, ts: 2000 },
+      { n: "tool", v: "1.0", b: "py311_0", ts: 1000 },
+      { n: "tool", v: "0.9", b: "py311_0", ts: 500 },
+    ]);
+    const got = solve({ specs: ["tool"], index: idx, virtualPackages: vp }).records.map((r) => r.distName);
+    assert.deepEqual(got, ["tool-1.0-py311_0"]);
+    // a higher build number still wins over arch-ness (builds come first in conda's order)
+    const idx2 = index([
+      { n: "tool", v: "1.0", b: "pyh_1", bn: 1, na: true },
+      { n: "tool", v: "1.0", b: "py311_0" },
+    ]);
+    assert.deepEqual(
+      solve({ specs: ["tool"], index: idx2, virtualPackages: vp }).records.map((r) => r.distName),
+      ["tool-1.0-pyh_1"],
+    );
   });
 
   it("explainChoices gives the chain of requests that pulled each package in", () => {

@@ -37,7 +37,7 @@ export function compareVersions(a: PackageRecord, b: PackageRecord): number {
 /**
  * conda's order of preference within one name, best first: fewest `track_features` (conda and
  * libsolv de-prioritise featured builds such as mkl/nomkl variants), highest version, highest
- * build number; ties between otherwise equal builds go to the one whose dependencies allow the
+ * build number, arch-specific before noarch; ties between otherwise equal builds go to the one whose dependencies allow the
  * highest versions (rattler's rule, which matches conda on builds that differ only in pins), then
  * the newest timestamp. With `flexible` priority the channel rank comes first.
  */
@@ -148,7 +148,10 @@ export class CandidateSorter {
       const tf = Math.min(r.track_features.length, 31);
       const vr = Math.min(order.get(r.version) ?? 0, 0x3ffff);
       const bn = 0x3ffff - Math.min(Math.max(r.build_number, 0), 0x3ffff);
-      const key = ((ch * 32 + tf) * 0x40000 + vr) * 0x40000 + bn;
+      // conda prefers an arch-specific build over a noarch one where they are otherwise equal
+      // (eq_req_a / eq_a, after build numbers); 50 bits in all, exact in a double
+      const na = r.noarch ? 1 : 0;
+      const key = (((ch * 32 + tf) * 0x40000 + vr) * 0x40000 + bn) * 2 + na;
       packed[i] = key;
       stamps[i] = r.timestamp ?? 0;
       ranks[i] = rank;
