@@ -23,14 +23,16 @@ export interface ImproveOptions {
 }
 
 /**
- * conda's solver optimises lexicographically after finding any solution (conda/resolve.py
- * `Resolve.solve`): versions of the requested packages, then the number of tracked features,
- * then featureless builds where a featured one fits the active features, then build numbers of
- * the requested packages, then versions and builds of everything else. The greedy first solution
- * follows the same order locally; this pass makes it global. For each objective in turn it asks
- * the SAT core "is there a solution where this package is better?" (an incremental call under an
- * assumption), keeps every improvement found, and then locks the achieved level with a permanent
- * clause so later objectives cannot trade it away.
+ * conda's solver optimises level by level after finding any solution (conda/resolve.py
+ * `Resolve.solve`): the sum of the requested packages' version ranks, then the number of tracked
+ * features, then featureless builds where a featured one fits the active features, then the sum of
+ * the requested packages' build ranks, then the sums of every other package's version and build
+ * ranks. The greedy first solution follows the same order locally; this pass makes it global. Each
+ * level asks the SAT core for a better solution under an assumption (an incremental call: "is
+ * there one whose sum is below this?" — a sequential-counter bound — or, per package, "one where
+ * this package is better?"), keeps every improvement found, and then locks the level reached with
+ * permanent clauses so later levels cannot trade it away. Per-package passes settle the ties the
+ * sums leave, in request order and then in the order the search met the packages.
  */
 export function improveSolution(problem: CondaProblem, opts: ImproveOptions): PackageRecord[] {
   const sat = problem.sat;
@@ -196,10 +198,6 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     atMostSum(sat, groups, sum, lockGuard);
   };
 
-  // 1. versions of the requested packages: conda's eq_req_v is a sum over the requested specs, so
-  // a better version of one may be worth a worse version of another. The sum is minimised and
-  // locked here; ties are settled in request order at the end (after the other packages' sum,
-  // which conda ranks before anything that would break them).
   /** Each candidate's build rank: 0 for the highest build number of its version, 1 for the next. */
   const buildGroup = (name: string, vars: number[]): RankedGroup => {
     const byVersion = new Map<number, number[]>();
@@ -217,6 +215,10 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     return { name, vars, ranks };
   };
 
+  // 1. versions of the requested packages: conda's eq_req_v is a sum over the requested specs, so
+  // a better version of one may be worth a worse version of another. The sum is minimised and
+  // locked here; ties are settled in request order at the end (after the other packages' sum,
+  // which conda ranks before anything that would break them).
   const reqSpecs = (opts.requestedSpecs ?? []).filter((s) => !isVirtual(s.name));
   const summed = reqSpecs.length > 1;
   if (summed) {
@@ -287,20 +289,26 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // sum optimal re-solves the whole problem, which on a 1,500-package environment cost more than
   // the rest of the solve (bench/solve: 9-spec 450k solve step 90 -> 143 ms); above
   // MAX_SUM_NAMES packages the per-name pass alone decides, as before.
-  if (current.size <= MAX_SUM_NAMES) {
-    // names of earlier requests (history) count among the others, as in conda; with a single
-    // request they were already maximised in step 1 and keep their locks
-    const own = summed ? new Set(reqSpecs.map((s) => s.name)) : req;
-    const groups: RankedGroup[] = [];
+  // Names of earlier requests (history) count among the others, as in conda; with a single
+  // request they were already maximised in step 1 and keep their locks. Installed records to keep
+  // stay out (keepFavored keeps them).
+  const own = summed ? new Set(reqSpecs.map((s) => s.name)) : req;
+  const others = (): { name: string; vars: number[] }[] => {
+    const out: { name: string; vars: number[] }[] = [];
     for (const e of problem.loadedNames()) {
       if (own.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
       const f = opts.favored?.get(e.name);
       if (f && current.get(e.name) === f) continue;
-      const vars = e.records.map((_, i) => e.firstVar + i);
-      groups.push({ name: e.name, vars, ranks: denseRanks(vars.map(vr)) });
+      out.push({ name: e.name, vars: e.records.map((_, i) => e.firstVar + i) });
     }
-    minimizeSum(groups, false);
-  }
+    return out;
+  };
+  const sumsFit = current.size <= MAX_SUM_NAMES;
+  if (sumsFit)
+    minimizeSum(
+      others().map((o) => ({ ...o, ranks: denseRanks(o.vars.map(vr)) })),
+      false,
+    );
   // Ties the sums leave among the requested packages go to request order, after everything conda
   // ranks (it would report several solutions there).
   if (summed) for (const n of requested) maximizeVersion(n);
@@ -314,22 +322,11 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   }
   done.clear();
   // conda's eq_b: then the sum of the other packages' build ranks (same limit as the versions)
-  if (current.size <= MAX_SUM_NAMES) {
-    const own = summed ? new Set(reqSpecs.map((s) => s.name)) : req;
-    const groups: RankedGroup[] = [];
-    for (const e of problem.loadedNames()) {
-      if (own.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
-      const f = opts.favored?.get(e.name);
-      if (f && current.get(e.name) === f) continue;
-      groups.push(
-        buildGroup(
-          e.name,
-          e.records.map((_, i) => e.firstVar + i),
-        ),
-      );
-    }
-    minimizeSum(groups, false);
-  }
+  if (sumsFit)
+    minimizeSum(
+      others().map((o) => buildGroup(o.name, o.vars)),
+      false,
+    );
   for (const n of order()) {
     if (req.has(n) || done.has(n)) continue;
     done.add(n);
