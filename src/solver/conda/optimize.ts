@@ -126,11 +126,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     if (cv) lock(name, (v) => vr(v) <= vr(cv));
   };
 
-  /**
-   * `anyVersion`: the lock only keeps the build number reached for this version, leaving the
-   * version to the sums that follow (requested packages, whose versions conda ranks as a sum).
-   */
-  const maximizeBuild = (name: string, anyVersion = false): void => {
+  const maximizeBuild = (name: string): void => {
     if (keepFavored(name)) return;
     for (;;) {
       const cv = currentVar.get(name);
@@ -148,12 +144,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     const cv = currentVar.get(name);
     const cur = current.get(name);
     if (cv && cur)
-      lock(
-        name,
-        anyVersion
-          ? (v, r) => vr(v) !== vr(cv) || r.build_number >= cur.build_number
-          : (v, r) => vr(v) < vr(cv) || (vr(v) === vr(cv) && r.build_number >= cur.build_number),
-      );
+      lock(name, (v, r) => vr(v) < vr(cv) || (vr(v) === vr(cv) && r.build_number >= cur.build_number));
   };
 
   const isVirtual = (n: string) => n.startsWith("__");
