@@ -9,6 +9,7 @@ import { tailAuditLog } from "./audit-tail.js";
 import { AuthThrottle } from "./auth-throttle.js";
 import { channelSubdirs, summarizePackages } from "./catalog.js";
 import { CatalogCache } from "./catalog-cache.js";
+import { ClientAddress } from "./client-address.js";
 import { ChannelLocks } from "./channel-lock.js";
 import { HttpError, ServerConfigError, ServerListenError } from "./errors.js";
 import { bearerToken, parseRequestPath } from "./request-path.js";
@@ -82,6 +83,7 @@ export class ChannelServer {
   private readonly tokens: TokenRegistry;
   private readonly locks = new ChannelLocks();
   private readonly throttle: AuthThrottle;
+  private readonly clients: ClientAddress;
   /** The parsed repodata behind the web UI's endpoints, re-read only when a file changed. */
   readonly catalog = new CatalogCache();
   private server: Server | undefined;
@@ -93,6 +95,7 @@ export class ChannelServer {
     this.root = resolve(opts.root);
     this.config = opts.config;
     this.tokens = new TokenRegistry(opts.config.stateDir, opts.config.tokens);
+    this.clients = new ClientAddress(opts.config.trustedProxies);
     this.throttle = new AuthThrottle({
       maxFailures: opts.config.maxAuthFailures,
       windowMs: opts.config.authFailureWindow * 1000,
@@ -232,7 +235,7 @@ export class ChannelServer {
     if (rec.audit !== false)
       await this.audit?.append({
         time: new Date().toISOString(),
-        client: req.socket.remoteAddress ?? "",
+        client: this.clients.of(req),
         token_id: rec.tokenId,
         method: req.method ?? "",
         path: rec.path,
@@ -255,7 +258,7 @@ export class ChannelServer {
   ): TokenIdentity | undefined {
     const token = urlToken ?? bearerToken(req.headers.authorization);
     if (token === undefined) return undefined;
-    const client = req.socket.remoteAddress ?? "";
+    const client = this.clients.of(req);
     const wait = this.throttle.blockedFor(client);
     if (wait > 0) {
       rec.audit = this.throttle.fail(client).audit;

@@ -6,7 +6,7 @@ export class ServerConfigError extends TaipanError {
     super("SERVER_CONFIG", `invalid server configuration ${source}: ${reason}`, {
       hint:
         hint ??
-        "server.yaml holds `channels: {NAME: {access: public|private}}`, optional `state_dir`, `default_access`, `tokens`, `max_auth_failures`, `auth_failure_window` and `audit_max_bytes`.",
+        "server.yaml holds `channels: {NAME: {access: public|private}}`, optional `state_dir`, `default_access`, `tokens`, `max_auth_failures`, `auth_failure_window`, `audit_max_bytes` and `trusted_proxies`.",
     });
   }
 }

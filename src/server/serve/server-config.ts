@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DEFAULT_AUDIT_MAX_BYTES } from "./audit-log.js";
+import { parseProxyEntry } from "./client-address.js";
 import { ServerConfigError } from "./errors.js";
 import { parseScope, type Scope } from "./scopes.js";
 
@@ -31,6 +32,11 @@ export interface ServerConfig {
   authFailureWindow: number;
   /** audit.log is rotated to audit.NNNNNN.log at about this size (bytes); 0: never. */
   auditMaxBytes: number;
+  /**
+   * Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed when they hand
+   * over a request, so the audit log and the throttle see the real client (client-address.ts).
+   */
+  trustedProxies: string[];
 }
 
 /** Where the state lives when nothing says otherwise: inside ROOT, hidden (dot paths are never served). */
@@ -113,6 +119,19 @@ export function loadServerConfig(opts: LoadServerConfigOptions): ServerConfig {
       throw new ServerConfigError(source, `${where} must be a non-negative number`);
     return v;
   };
+  const trustedProxies: string[] = [];
+  if (doc.trusted_proxies !== undefined) {
+    if (!Array.isArray(doc.trusted_proxies))
+      throw new ServerConfigError(source, "trusted_proxies must be a list of addresses or CIDR blocks");
+    for (const p of doc.trusted_proxies) {
+      if (typeof p !== "string" || !parseProxyEntry(p))
+        throw new ServerConfigError(
+          source,
+          `trusted_proxies has '${String(p)}', which is not an IP address or CIDR block (e.g. 10.0.0.0/8, ::1)`,
+        );
+      trustedProxies.push(p.trim());
+    }
+  }
   let stateDir = opts.stateDir ? resolve(opts.stateDir) : undefined;
   if (!stateDir && typeof doc.state_dir === "string") stateDir = resolve(dirname(source), doc.state_dir);
   return {
@@ -127,6 +146,7 @@ export function loadServerConfig(opts: LoadServerConfigOptions): ServerConfig {
     maxAuthFailures: num(doc.max_auth_failures, "max_auth_failures", 10),
     authFailureWindow: num(doc.auth_failure_window, "auth_failure_window", 60),
     auditMaxBytes: num(doc.audit_max_bytes, "audit_max_bytes", DEFAULT_AUDIT_MAX_BYTES),
+    trustedProxies,
   };
 }
 
