@@ -1,28 +1,21 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { validateEnvName } from "../../env/environments.js";
-import { readStateEnvVars, writePrefixEnvVars } from "../../env/prefix-env-vars.js";
-import { readPrefixRecords } from "../../install/conda-meta.js";
-import { cloneEnvironment, cloneSourcePrefix } from "../../ops/clone-environment.js";
-import { copyUntracked, untrackedFiles } from "../../ops/clone-untracked.js";
+import { writePrefixEnvVars } from "../../env/prefix-env-vars.js";
 import { checkCreateTarget } from "../../ops/create-target.js";
-import { createEmptyEnvironment } from "../../ops/empty-environment.js";
 import {
   addChannelOptions,
   addConfirmOptions,
   addOutputOptions,
   addPrefixOptions,
-  type CommandContext,
   commandContext,
   lockOptionsOf,
-  recordedCommandLine,
   targetPrefix,
 } from "../common-options.js";
+import { createClone } from "../create-clone.js";
 import { createFromInput } from "../create-environment.js";
 import { UsageError } from "../errors.js";
-import { type ChangeOpts, runEnvironmentChange } from "../environment-change.js";
-import { printJson, warn } from "../output.js";
+import type { ChangeOpts } from "../environment-change.js";
+import { warn } from "../output.js";
 import { applyFileChannels, readSpecInput } from "../../env/spec-input.js";
 
 interface CreateOpts extends ChangeOpts {
@@ -88,41 +81,4 @@ export function register(program: Command): void {
     if (!opts.dryRun && input.environment && Object.keys(input.environment.variables).length > 0)
       writePrefixEnvVars(prefix, input.environment.variables);
   });
-}
-
-/** `create --clone SRC`: SRC's exact records into the new prefix, as conda's clone does. */
-async function createClone(
-  source: string,
-  prefix: string,
-  specs: string[],
-  opts: CreateOpts,
-  ctx: CommandContext,
-): Promise<void> {
-  // conda: TooManyArgumentsError — a clone takes nothing else to install.
-  if (specs.length > 0 || (opts.file ?? []).length > 0)
-    throw new UsageError(
-      "--clone takes no package specs or --file",
-      "Clone first, then 'taipan install' the extra packages into the clone.",
-    );
-  const src = cloneSourcePrefix(source, ctx.config);
-  if (!opts.dryRun) checkCreateTarget(prefix, ctx.config.always_yes);
-  const packages = readPrefixRecords(src).length;
-  const untracked = untrackedFiles(src);
-  if (!ctx.mode.json && !ctx.mode.quiet)
-    process.stdout.write(
-      `Source:      ${src}\nDestination: ${prefix}\nPackages:    ${packages}\nFiles:       ${untracked.length}\n`,
-    );
-  if (packages === 0 && !opts.dryRun && !existsSync(join(prefix, "conda-meta"))) {
-    // An empty source clones to an empty environment (a transaction with nothing to link writes nothing).
-    createEmptyEnvironment(prefix, ctx.config, recordedCommandLine());
-    if (ctx.mode.json) printJson({ success: true, prefix, actions: {} });
-    else if (!ctx.mode.quiet) process.stdout.write(`Created an empty environment at ${prefix}\n`);
-  } else
-    await runEnvironmentChange("create", prefix, () => cloneEnvironment(src, prefix, ctx.config), opts, ctx);
-  if (opts.dryRun) return;
-  // As conda does, files no package owns are copied too (text files get the new prefix).
-  copyUntracked(src, prefix, untracked);
-  // The source's environment variables (conda env config vars) belong to the environment too.
-  const vars = readStateEnvVars(src);
-  if (Object.keys(vars).length > 0) writePrefixEnvVars(prefix, vars);
 }

@@ -28,6 +28,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: 
   serve: () => import("./serve.js"),
   mirror: () => import("./mirror.js"),
   lock: () => import("./lock.js"),
+  rename: () => import("./rename.js"),
 };
 
 /** Names registered by another command's module. */
