@@ -29,6 +29,7 @@ export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: 
   mirror: () => import("./mirror.js"),
   lock: () => import("./lock.js"),
   rename: () => import("./rename.js"),
+  compare: () => import("./compare.js"),
 };
 
 /** Names registered by another command's module. */
