@@ -9,6 +9,7 @@ import { printJson, table } from "../output.js";
 interface InfoOpts extends GlobalOpts {
   envs?: boolean;
   all?: boolean;
+  base?: boolean;
 }
 
 export function register(program: Command): void {
@@ -16,10 +17,17 @@ export function register(program: Command): void {
     .command("info")
     .description("Show information about taipan, its configuration and environments")
     .option("-e, --envs", "list the known environments")
-    .option("-a, --all", "show everything");
+    .option("-a, --all", "show everything")
+    .option("--base", "print the base environment's path (what `eval` in scripts wants)");
   addOutputOptions(cmd);
   cmd.action((opts: InfoOpts) => {
     const { config } = commandContext(opts);
+    if (opts.base) {
+      // conda info --base: the path alone, or {"root_prefix": ...} with --json
+      if (opts.json) printJson({ root_prefix: config.root_prefix });
+      else process.stdout.write(`${config.root_prefix}\n`);
+      return;
+    }
     const envs = listEnvironments(config);
     const active = config.activePrefix;
     if (opts.envs && !opts.all) {
