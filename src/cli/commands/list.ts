@@ -12,11 +12,13 @@ import {
   type GlobalOpts,
   targetPrefix,
 } from "../common-options.js";
+import { VERSION } from "../../taipan-version.js";
 import { printJson } from "../output.js";
 import { channelDisplayName, listJsonEntry } from "../record-display.js";
 
 interface ListOpts extends GlobalOpts {
   explicit?: boolean;
+  export?: boolean;
   sha256?: boolean;
   md5?: boolean;
   revisions?: boolean;
@@ -30,6 +32,10 @@ export function register(program: Command): void {
     .description("List the packages in an environment")
     .argument("[regex]", "only packages whose name matches this regular expression")
     .option("--explicit", "print an @EXPLICIT file that recreates the environment")
+    .option(
+      "-e, --export",
+      "print name=version=build lines that `create --file` reads (conda's export format)",
+    )
     .option("--sha256", "with --explicit: add each package's sha256")
     .option("--md5", "with --explicit: add each package's md5")
     .option("-r, --revisions", "list the revision history")
@@ -58,6 +64,19 @@ export function register(program: Command): void {
       const hash = opts.sha256 ? "sha256" : opts.md5 ? "md5" : undefined;
       const platform = records.find((r) => r.subdir !== "noarch")?.subdir ?? currentSubdir();
       process.stdout.write(formatExplicitFile(dependencyOrder(records), platform, { hash }));
+      return;
+    }
+    if (opts.export) {
+      // conda list --export: a spec file (a solve recreates it; --explicit pins exact archives)
+      const platform = records.find((r) => r.subdir !== "noarch")?.subdir ?? currentSubdir();
+      const lines = [
+        "# This file may be used to create an environment using:",
+        "# $ taipan create --name <env> --file <this file>",
+        `# platform: ${platform}`,
+        `# created-by: taipan ${VERSION}`,
+        ...records.map((r) => `${r.name}=${r.version}=${r.build}`),
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
       return;
     }
     if (opts.json) {
