@@ -24,6 +24,8 @@ export interface ChangeOpts extends GlobalOpts {
   explain?: boolean;
   all?: boolean;
   forceReinstall?: boolean;
+  /** `remove --force` / `remove --no-deps`: remove only the named packages, not what needs them. */
+  force?: boolean;
   /** conda's DepsModifier flags: link only the requested packages / only their dependencies. */
   deps?: boolean;
   onlyDeps?: boolean;
@@ -129,6 +131,7 @@ async function changeEnvironment(
             kind,
             specs: target,
             updateAll: kind === "update" && opts.all === true,
+            removeOnlyNamed: kind === "remove" && opts.force === true,
             updateDeps: opts.updateDeps,
             // commander turns --no-update-deps into updateDeps === false
             freezeInstalled: opts.freezeInstalled === true || opts.updateDeps === false,

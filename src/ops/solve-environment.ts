@@ -26,6 +26,11 @@ export interface EnvironmentRequest {
   /** `update --all`. */
   updateAll?: boolean;
   /**
+   * `remove --force` (conda's alias of `--no-deps` for remove): only the named packages go; what
+   * depends on them stays, broken until repaired.
+   */
+  removeOnlyNamed?: boolean;
+  /**
    * `--update-deps` (conda's UPDATE_DEPS): the requested packages' dependencies may move to their
    * best versions too; `--freeze-installed` / `--no-update-deps`: installed packages stay put
    * unless that is impossible. Default: install freezes, update updates the requested specs.
@@ -138,7 +143,7 @@ export async function solveEnvironment(req: EnvironmentRequest): Promise<SolvedE
   let updateSpecs: string[] = req.specs;
   if (req.kind === "remove") {
     const names = new Set(req.specs.map((s) => matchSpecName(s) ?? s));
-    const gone = dependentsOf(installedRecords, names);
+    const gone = req.removeOnlyNamed ? names : dependentsOf(installedRecords, names);
     const kept = installedRecords.filter((r) => !gone.has(r.name));
     requested = new Map([...previous].filter(([n]) => !gone.has(n)));
     removeSpecs = req.specs;
