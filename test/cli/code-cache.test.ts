@@ -233,3 +233,29 @@ test("the installed entry runs the bundled CLI through the cache, and without th
   });
   assert.equal(unbundled, a);
 });
+
+test("a bundle older than the compiled modules is not run (a bare tsc after a build runs the new code)", {
+  skip: fromSource ? "needs the compiled bin.js (runs under npm test)" : false,
+}, () => {
+  // a miniature install: bin.js and what it imports, with stand-ins for main.js and the bundle
+  const dir = mkdtempSync(join(work, "stale-"));
+  const dist = join(REPO_ROOT, "dist", "src");
+  mkdirSync(join(dir, "src", "cli"), { recursive: true });
+  mkdirSync(join(dir, "src", "fs"), { recursive: true });
+  for (const f of ["cli/bin.js", "cli/code-cache.js", "fs/write-atomic.js"])
+    writeFileSync(join(dir, "src", f), readFileSync(join(dist, f)));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  writeFileSync(join(dir, "src", "cli", "main.js"), 'console.log("modules");\n');
+  writeBundle(join(dir, "taipan.cjs"), '"use strict";\nconsole.log("bundle");\n');
+  const env = { ...process.env, TAIPAN_CODE_CACHE_DIR: join(dir, "cache") };
+  const run = () =>
+    execFileSync(process.execPath, [join(dir, "src", "cli", "bin.js"), "list"], {
+      encoding: "utf8",
+      env,
+    }).trim();
+  const past = Date.now() / 1000 - 3600;
+  utimesSync(join(dir, "src", "cli", "main.js"), past, past);
+  assert.equal(run(), "bundle");
+  utimesSync(join(dir, "src", "cli", "main.js"), past + 7200, past + 7200);
+  assert.equal(run(), "modules");
+});
