@@ -6,12 +6,17 @@ import { formatCondaLock } from "../../env/lockfile/write-conda-lock.js";
 import { formatPixiLock, type PixiLockableRecord } from "../../env/lockfile/write-pixi-lock.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
 import {
+  addChannelOptions,
   addOutputOptions,
   addPrefixOptions,
   commandContext,
+  effectiveChannels,
   type GlobalOpts,
   targetPrefix,
 } from "../common-options.js";
+import { Channel, type ChannelConfig } from "../../conda/channel.js";
+import { stripUrlCredentials } from "../../conda/url-credentials.js";
+import { channelConfigOf } from "../../ops/channels.js";
 import { UsageError } from "../errors.js";
 import { info, printJson } from "../output.js";
 
@@ -35,6 +40,8 @@ export function register(program: Command): void {
     .option("--format <format>", "lock file format: conda-lock or pixi (pixi.lock, version 6)", "conda-lock")
     .option("-o, --output <file>", "write to this file instead of standard output");
   addPrefixOptions(cmd);
+  // with --format pixi: the channel order written (pixi reads it as priority); default .condarc's
+  addChannelOptions(cmd);
   addOutputOptions(cmd);
   cmd.action((opts: LockExportOpts) => {
     if (!FORMATS.includes(opts.format as (typeof FORMATS)[number]))
@@ -45,7 +52,14 @@ export function register(program: Command): void {
     const platform = records.find((r) => r.subdir && r.subdir !== "noarch")?.subdir ?? currentSubdir();
     const text =
       opts.format === "pixi"
-        ? formatPixiLock(records.map(withPurls), { platform })
+        ? formatPixiLock(records.map(withPurls), {
+            platform,
+            channels: channelsByPriority(
+              records,
+              effectiveChannels(opts, ctx.config),
+              channelConfigOf(ctx.config),
+            ),
+          })
         : formatCondaLock(records, { platform });
     if (opts.output) {
       writeFileSync(opts.output, text);
@@ -66,4 +80,37 @@ export function register(program: Command): void {
 function withPurls(r: PackageRecord): PixiLockableRecord {
   const purls = r.extra.purls;
   return Array.isArray(purls) ? { ...r, purls: purls.map(String) } : r;
+}
+
+/**
+ * The channels the records came from, in the order of the configured (or `-c`) channels: pixi
+ * reads a lock file's channel list as its priority order. Channels no configuration names follow,
+ * alphabetically; credentials are never part of the result.
+ */
+export function channelsByPriority(
+  records: readonly PackageRecord[],
+  configured: readonly string[],
+  channelConfig: ChannelConfig,
+): string[] {
+  const used = new Set<string>();
+  for (const r of records) {
+    if (!r.url) continue;
+    const url = stripUrlCredentials(r.url);
+    const cut = url.lastIndexOf("/", url.lastIndexOf("/") - 1);
+    if (cut > 0) used.add(`${url.slice(0, cut)}/`);
+  }
+  const ordered: string[] = [];
+  for (const c of configured) {
+    let bases: string[];
+    try {
+      bases = Channel.parse(c, channelConfig).baseUrls;
+    } catch {
+      continue; // not a channel this machine can resolve: it cannot match a record either
+    }
+    for (const b of bases) {
+      const base = `${stripUrlCredentials(b).replace(/\/+$/, "")}/`;
+      if (used.has(base) && !ordered.includes(base)) ordered.push(base);
+    }
+  }
+  return [...ordered, ...[...used].filter((u) => !ordered.includes(u)).sort()];
 }
