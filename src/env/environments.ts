@@ -32,6 +32,11 @@ function isDirectory(path: string): boolean {
 }
 
 /** conda refuses these characters in environment names (conda/base/context.py validate_prefix_name). */
+/** conda reads an environment argument as a path when it has a separator or is `.` / `..`. */
+export function isEnvPathArgument(value: string): boolean {
+  return value.includes("/") || value.includes("\\") || value === "." || value === "..";
+}
+
 export function validateEnvName(name: string): void {
   if (name.length === 0 || /[/\\ :#]/.test(name) || name === "." || name === "..") {
     throw new InvalidEnvironmentError(

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** `Foo_Bar` → `foo-bar`, as pip and conda normalize distribution names. */
-function normalizePipName(name: string): string {
+export function normalizePipName(name: string): string {
   return name.replace(/[-_.]+/g, "-").toLowerCase();
 }
 

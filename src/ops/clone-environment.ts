@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { TaipanError } from "../conda/errors.js";
 import type { LoadedConfig } from "../env/config.js";
-import { resolvePrefix } from "../env/environments.js";
+import { isEnvPathArgument, resolvePrefix } from "../env/environments.js";
 import { readPrefixRecords } from "../install/conda-meta.js";
 import { recoverPrefix } from "../install/transaction.js";
 import { PackageCache } from "../package/cache.js";
@@ -23,8 +23,7 @@ export class CloneSourceError extends TaipanError {
 
 /** conda's `--clone` takes a name or a path: a path has a separator or is `.`/`..`. */
 export function cloneSourcePrefix(source: string, config: LoadedConfig): string {
-  const isPath = source.includes("/") || source.includes("\\") || source === "." || source === "..";
-  const prefix = isPath ? resolve(source) : resolvePrefix({ name: source }, config);
+  const prefix = isEnvPathArgument(source) ? resolve(source) : resolvePrefix({ name: source }, config);
   if (!existsSync(join(prefix, "conda-meta")))
     throw new CloneSourceError(
       source,

@@ -1,7 +1,7 @@
 import { MatchSpec } from "../conda/match-spec.js";
 import { PackageRecord } from "../conda/package-record.js";
 import type { EnvironmentFile } from "../env/environment-file.js";
-import { pipInstalledPackages } from "../env/pip-installed.js";
+import { normalizePipName, pipInstalledPackages } from "../env/pip-installed.js";
 import { readPrefixRecords } from "../install/conda-meta.js";
 
 export interface CompareResult {
@@ -39,7 +39,7 @@ export function compareEnvironment(prefix: string, file: EnvironmentFile): Compa
       continue;
     }
     const name = spec.name ?? text;
-    const have = active.get(name) ?? active.get(name.toLowerCase().replace(/[-_.]+/g, "-"));
+    const have = active.get(name) ?? active.get(normalizePipName(name));
     if (!have) lines.push(`${name} not found`);
     else if (!spec.matches(have))
       lines.push(

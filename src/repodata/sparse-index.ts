@@ -250,19 +250,7 @@ export class SparseRepodata {
   /** True when the index came from a saved scan (see {@link indexBytes}) rather than a scan. */
   readonly reusedIndex: boolean;
 
-  private constructor(
-    buf: Buffer,
-    opts: SparseRepodataOptions,
-    scan: {
-      entries: Uint32Array;
-      count: number;
-      heads: Map<string, number>;
-      info: Record<string, unknown>;
-      removed: Set<string>;
-      version: number;
-    },
-    reused: boolean,
-  ) {
+  private constructor(buf: Buffer, opts: SparseRepodataOptions, scan: ScanResult, reused: boolean) {
     this.buf = buf;
     this.byteLength = buf.length;
     this.reusedIndex = reused;

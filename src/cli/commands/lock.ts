@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { PackageRecord } from "../../conda/package-record.js";
 import { currentSubdir } from "../../conda/platform.js";
+import { channelOfPackageUrl } from "../../env/lockfile/lock-urls.js";
 import { formatCondaLock } from "../../env/lockfile/write-conda-lock.js";
 import { formatPixiLock, type PixiLockableRecord } from "../../env/lockfile/write-pixi-lock.js";
 import { readPrefixRecords } from "../../install/conda-meta.js";
@@ -95,9 +96,7 @@ export function channelsByPriority(
   const used = new Set<string>();
   for (const r of records) {
     if (!r.url) continue;
-    const url = stripUrlCredentials(r.url);
-    const cut = url.lastIndexOf("/", url.lastIndexOf("/") - 1);
-    if (cut > 0) used.add(`${url.slice(0, cut)}/`);
+    used.add(`${channelOfPackageUrl(stripUrlCredentials(r.url))}/`);
   }
   const ordered: string[] = [];
   for (const c of configured) {

@@ -11,7 +11,7 @@ import {
   type ShellName,
 } from "../../env/activation.js";
 import { type LoadedConfig, loadConfig } from "../../env/config.js";
-import { resolvePrefix } from "../../env/environments.js";
+import { isEnvPathArgument, resolvePrefix } from "../../env/environments.js";
 import { currentInvocation, renderActivation, renderShellHook } from "../../env/shell-script.js";
 import { registerShellInit } from "./shell-init.js";
 
@@ -100,8 +100,7 @@ export function register(program: Command): void {
     .action((env: string | undefined, opts: ShellOptions) => {
       const sh = chosenShell(opts);
       const o = activationOptions(sh, opts);
-      const isPath =
-        env !== undefined && (env.includes("/") || env.includes("\\") || env === "." || env === "..");
+      const isPath = env !== undefined && isEnvPathArgument(env);
       const prefix =
         env === undefined || env === ""
           ? o.config.root_prefix

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
-import { TaipanError } from "../../conda/errors.js";
 import { stripUrlCredentials } from "../../conda/url-credentials.js";
+import { channelOfPackageUrl, requireLockUrls } from "./lock-urls.js";
 
 /** What a conda-lock entry needs of an installed record (a PackageRecord fits). */
 export interface LockableRecord {
@@ -32,14 +32,7 @@ export interface CondaLockWriteOptions {
  */
 export function formatCondaLock(records: readonly LockableRecord[], options: CondaLockWriteOptions): string {
   const { platform } = options;
-  // conda-meta records of packages installed from a local path may hold `<unknown>` instead of a URL.
-  const missing = records.filter((r) => !r.url || r.url.startsWith("<unknown>"));
-  if (missing.length > 0)
-    throw new TaipanError(
-      "LOCK_NO_URL",
-      `cannot lock packages without a URL: ${missing.map((r) => r.name).join(", ")}`,
-      { hint: "Reinstall those packages from a channel; a lock file pins each package by its URL." },
-    );
+  requireLockUrls(records);
   const sorted = [...records].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const packages = sorted.map((r) => {
     const hash: Record<string, string> = {};
@@ -58,7 +51,7 @@ export function formatCondaLock(records: readonly LockableRecord[], options: Con
     };
   });
   const channels = options.channels ?? [
-    ...new Set(sorted.map((r) => stripUrlCredentials(r.url!).replace(/\/[^/]+\/[^/]+$/, ""))),
+    ...new Set(sorted.map((r) => channelOfPackageUrl(stripUrlCredentials(r.url!)))),
   ];
   const digest = createHash("sha256");
   for (const p of packages) digest.update(`${p.url}#${p.hash.sha256 ?? p.hash.md5 ?? ""}\n`);

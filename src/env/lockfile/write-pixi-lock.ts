@@ -1,8 +1,8 @@
 import { stringify } from "yaml";
-import { TaipanError } from "../../conda/errors.js";
 import { KNOWN_SUBDIRS } from "../../conda/platform.js";
 import { stripUrlCredentials } from "../../conda/url-credentials.js";
 import { archiveNameParts } from "./locations.js";
+import { channelOfPackageUrl, requireLockUrls } from "./lock-urls.js";
 
 /** What a pixi.lock package entry takes from an installed record (a PackageRecord fits). */
 export interface PixiLockableRecord {
@@ -56,13 +56,7 @@ export function formatPixiLock(
   records: readonly PixiLockableRecord[],
   options: PixiLockWriteOptions,
 ): string {
-  const missing = records.filter((r) => !r.url || r.url.startsWith("<unknown>"));
-  if (missing.length > 0)
-    throw new TaipanError(
-      "LOCK_NO_URL",
-      `cannot lock packages without a URL: ${missing.map((r) => r.name).join(", ")}`,
-      { hint: "Reinstall those packages from a channel; a lock file pins each package by its URL." },
-    );
+  requireLockUrls(records);
   const located = records.map((r) => ({ record: r, url: stripUrlCredentials(r.url!) }));
   // rattler sorts the entries by package name, then location; the references by file name
   // (lower-cased), then the whole URL, which mostly orders them by name too.
@@ -70,7 +64,7 @@ export function formatPixiLock(
   const refs = [...located].sort(
     (a, b) => cmp(fileName(a.url).toLowerCase(), fileName(b.url).toLowerCase()) || cmp(a.url, b.url),
   );
-  const channels = options.channels ?? [...new Set(located.map((l) => channelOf(l.url)))].sort();
+  const channels = options.channels ?? [...new Set(located.map((l) => channelOfPackageUrl(l.url)))].sort();
   const env = {
     channels: channels.map((c) => ({ url: c.endsWith("/") ? c : `${c}/` })),
     packages: refs.length > 0 ? { [options.platform]: refs.map((r) => ({ conda: r.url })) } : {},
@@ -123,9 +117,6 @@ function fileName(url: string): string {
 }
 
 /** `<channel>/<subdir>/<file>` → `<channel>`: what pixi records as the channel of a package URL. */
-function channelOf(url: string): string {
-  return url.split(/[?#]/)[0]!.replace(/\/[^/]*\/[^/]*$/, "");
-}
 
 const PLATFORMS = new Set<string>(KNOWN_SUBDIRS);
 
