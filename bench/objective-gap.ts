@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { PackageRecord } from "../src/conda/package-record.js";
 import { solve } from "../src/solver/conda/solve.js";
 import { parseSolverSpec } from "../src/solver/conda/spec.js";
+import { type Env, randomChannelArbs, validEnvs } from "../test/solver/random-channel.js";
 
 const argv = process.argv.slice(2);
 const opt = (k: string, d: number) => {
@@ -17,63 +18,8 @@ const opt = (k: string, d: number) => {
   return i >= 0 ? Number(argv[i + 1]) : d;
 };
 const NAMES = ["a", "b", "c", "d", "e"];
-const specArb = fc
-  .tuple(fc.constantFrom(...NAMES), fc.constantFrom("", ">=2", "<2", "<3", "1.*", "!=2"))
-  .map(([n, v]) => (v ? `${n} ${v}` : n));
-const recordArb = fc.record({
-  name: fc.constantFrom(...NAMES),
-  version: fc.constantFrom("1", "2", "3"),
-  depends: fc.array(specArb, { maxLength: 2 }),
-  constrains: fc.array(specArb, { maxLength: 1 }),
-});
-const problemArb = fc.record({
-  records: fc.uniqueArray(recordArb, {
-    minLength: 1,
-    maxLength: 12,
-    selector: (r) => `${r.name}-${r.version}`,
-  }),
-  request: fc.array(specArb, { minLength: 1, maxLength: 2 }),
-});
-
-type Env = Map<string, PackageRecord>;
-
-function holds(env: Env, spec: string): boolean {
-  const s = parseSolverSpec(spec);
-  const r = env.get(s.name);
-  return r !== undefined && s.matches(r);
-}
-
-function valid(env: Env, request: string[]): boolean {
-  if (!request.every((s) => holds(env, s))) return false;
-  for (const r of env.values()) {
-    if (!r.depends.every((d) => holds(env, d))) return false;
-    for (const c of r.constrains) {
-      const s = parseSolverSpec(c);
-      const t = env.get(s.name);
-      if (t && !s.matches(t)) return false;
-    }
-  }
-  return true;
-}
-
-function environments(records: PackageRecord[], request: string[]): Env[] {
-  const byName = NAMES.map((n) => [undefined, ...records.filter((r) => r.name === n)]);
-  const out: Env[] = [];
-  const pick = (i: number, env: Env): void => {
-    if (i === NAMES.length) {
-      if (valid(env, request)) out.push(new Map(env));
-      return;
-    }
-    for (const r of byName[i]) {
-      if (r) env.set(r.name, r);
-      else env.delete(NAMES[i]);
-      pick(i + 1, env);
-    }
-    env.delete(NAMES[i]);
-  };
-  pick(0, new Map());
-  return out;
-}
+const { problemArb } = randomChannelArbs({ names: NAMES, maxRecords: 12 });
+const environments = (records: PackageRecord[], request: string[]) => validEnvs(NAMES, records, request);
 
 /**
  * conda's levels: [requested version-rank sum, other version-rank sum, packages no spec names].

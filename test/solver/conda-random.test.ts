@@ -5,70 +5,13 @@ import { PackageRecord } from "../../src/conda/package-record.js";
 import { solve } from "../../src/solver/conda/solve.js";
 import { parseSolverSpec } from "../../src/solver/conda/spec.js";
 import { PackagesNotFoundError, UnsatisfiableError } from "../../src/solver/errors.js";
+import { randomChannelArbs, valid, validEnvs as validEnvsOf } from "./random-channel.js";
 
 // Small random channels (4 names × up to 3 versions, random depends / constrains with version
 // bounds) solved by taipan and checked against exhaustive enumeration of every environment.
 const NAMES = ["a", "b", "c", "d"];
-
-const specArb = fc
-  .tuple(fc.constantFrom(...NAMES), fc.constantFrom("", ">=2", "<2", "<3", "1.*", "!=2"))
-  .map(([n, v]) => (v ? `${n} ${v}` : n));
-
-const recordArb = fc.record({
-  name: fc.constantFrom(...NAMES),
-  version: fc.constantFrom("1", "2", "3"),
-  depends: fc.array(specArb, { maxLength: 2 }),
-  constrains: fc.array(specArb, { maxLength: 1 }),
-});
-
-const problemArb = fc.record({
-  records: fc.uniqueArray(recordArb, {
-    minLength: 1,
-    maxLength: 9,
-    selector: (r) => `${r.name}-${r.version}`,
-  }),
-  request: fc.array(specArb, { minLength: 1, maxLength: 2 }),
-});
-
-function holds(env: Map<string, PackageRecord>, spec: string): boolean {
-  const s = parseSolverSpec(spec);
-  const r = env.get(s.name);
-  return r !== undefined && s.matches(r);
-}
-
-function valid(env: Map<string, PackageRecord>, request: string[]): boolean {
-  if (!request.every((s) => holds(env, s))) return false;
-  for (const r of env.values()) {
-    if (!r.depends.every((d) => d.split(" ")[0] === r.name || holds(env, d))) return false;
-    if (r.depends.some((d) => d.split(" ")[0] === r.name && !holds(env, d))) return false;
-    for (const c of r.constrains) {
-      const s = parseSolverSpec(c);
-      const t = env.get(s.name);
-      if (t && !s.matches(t)) return false;
-    }
-  }
-  return true;
-}
-
-/** Every environment (at most one record per name, any subset of names) that satisfies the request. */
-function validEnvs(records: PackageRecord[], request: string[]): Map<string, PackageRecord>[] {
-  const byName = NAMES.map((n) => [undefined, ...records.filter((r) => r.name === n)]);
-  const out: Map<string, PackageRecord>[] = [];
-  const pick = (i: number, env: Map<string, PackageRecord>): void => {
-    if (i === NAMES.length) {
-      if (valid(env, request)) out.push(new Map(env));
-      return;
-    }
-    for (const r of byName[i]) {
-      if (r) env.set(r.name, r);
-      else env.delete(NAMES[i]);
-      pick(i + 1, env);
-    }
-    env.delete(NAMES[i]);
-  };
-  pick(0, new Map());
-  return out;
-}
+const { specArb, problemArb } = randomChannelArbs({ names: NAMES, maxRecords: 9 });
+const validEnvs = (records: PackageRecord[], request: string[]) => validEnvsOf(NAMES, records, request);
 
 function bruteForce(records: PackageRecord[], request: string[]): boolean {
   return validEnvs(records, request).length > 0;
@@ -139,20 +82,10 @@ describe("conda's summed objective on random small channels", () => {
   // conda/resolve.py minimises sums level by level: the requested packages' version ranks, their
   // build ranks, then the other packages' version ranks and build ranks. Compared here against
   // every environment, on channels whose versions come in several build numbers.
-  const buildRecordArb = fc.record({
-    name: fc.constantFrom(...NAMES),
-    version: fc.constantFrom("1", "2", "3"),
-    build_number: fc.constantFrom(0, 1, 2),
-    depends: fc.array(specArb, { maxLength: 2 }),
-    constrains: fc.array(specArb, { maxLength: 1 }),
-  });
-  const buildProblemArb = fc.record({
-    records: fc.uniqueArray(buildRecordArb, {
-      minLength: 1,
-      maxLength: 10,
-      selector: (r) => `${r.name}-${r.version}-${r.build_number}`,
-    }),
-    request: fc.array(specArb, { minLength: 1, maxLength: 2 }),
+  const { problemArb: buildProblemArb } = randomChannelArbs({
+    names: NAMES,
+    maxRecords: 10,
+    buildNumbers: [0, 1, 2],
   });
   const distinct = (xs: number[]) => new Set(xs).size;
   const objective = (env: Map<string, PackageRecord>, records: PackageRecord[], request: string[]) => {
