@@ -60,18 +60,19 @@ export async function cachedFetch(
   const state = cache ? await cache.readState(key) : undefined;
   const cached = cache && state ? await cache.readBody(state) : undefined;
   const shownBase = redactUrl(base);
+  /** The cached body as the result (its identity is the sha256 the cache verified it against). */
+  const fromCache = (body: Buffer, st: CacheState, source: string, variant: string): CachedFetchResult => ({
+    found: true,
+    body,
+    source,
+    variant,
+    fromCache: true,
+    cacheKey: key,
+    identity: st.sha256 && `sha256:${st.sha256}`,
+  });
 
   if (ctx.offline) {
-    if (cached && state?.variant)
-      return {
-        found: true,
-        body: cached,
-        source: shownBase + state.variant,
-        variant: state.variant,
-        fromCache: true,
-        cacheKey: key,
-        identity: state.sha256 && `sha256:${state.sha256}`,
-      };
+    if (cached && state?.variant) return fromCache(cached, state, shownBase + state.variant, state.variant);
     if (state?.has && variants.every((v) => state.has?.[v]?.ok === false))
       return { found: false, status: "offline" };
     throw new OfflineCacheMissError(shownBase + variants[variants.length - 1]);
@@ -83,15 +84,7 @@ export async function cachedFetch(
     state.fetchedAt !== undefined &&
     now() < state.fetchedAt + maxAgeSeconds(state.cacheControl) * 1000
   ) {
-    return {
-      found: true,
-      body: cached,
-      source: shownBase + state.variant,
-      variant: state.variant,
-      fromCache: true,
-      cacheKey: key,
-      identity: state.sha256 && `sha256:${state.sha256}`,
-    };
+    return fromCache(cached, state, shownBase + state.variant, state.variant);
   }
 
   const has: Record<string, { ok: boolean; at: number }> = { ...(state?.has ?? {}) };
@@ -118,8 +111,7 @@ export async function cachedFetch(
         has,
       };
       if (cache) await cache.write(key, next);
-      const identity = state.sha256 && `sha256:${state.sha256}`;
-      return { found: true, body: cached, source: shown, variant, fromCache: true, cacheKey: key, identity };
+      return fromCache(cached, state, shown, variant);
     }
     if (MISSING_STATUS.has(res.status)) {
       has[variant] = { ok: false, at: now() };

@@ -115,10 +115,7 @@ export function solve(req: SolveRequest): SolveResult {
   for (let i = 0; ; i++) {
     try {
       const prep = prepare(req, specs, parse, plan[i]);
-      const last = i === plan.length - 1;
-      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)), last, (subset) =>
-        minimalConflict(req, parse, plan[i], prep.problem, specs, subset),
-      );
+      return finish(req, specs, prep, prep.problem.solve(searchOptions(req)), i === plan.length - 1);
     } catch (e) {
       if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
     }
@@ -143,7 +140,6 @@ export async function solveAsync(req: SolveRequest): Promise<SolveResult> {
         prep,
         await prep.problem.sat.solveAsync(searchOptions(req)),
         i === plan.length - 1,
-        (subset) => minimalConflict(req, parse, plan[i], prep.problem, specs, subset),
       );
     } catch (e) {
       if (i === plan.length - 1 || !(e instanceof UnsatisfiableError)) throw e;
@@ -197,6 +193,9 @@ function searchOptions(req: SolveRequest) {
 interface Prepared {
   problem: CondaProblem;
   favored: Map<string, PackageRecord>;
+  /** What built the problem, for re-solving subsets of the request (minimalConflict). */
+  parse: (s: string) => SolverSpec;
+  attempt: Attempt;
 }
 
 function prepare(
@@ -257,7 +256,7 @@ function prepare(
   for (const s of specs) problem.request(s);
   for (const s of extraSpecs) problem.request(s);
   for (const s of attempt.soft) problem.request(s);
-  return { problem, favored };
+  return { problem, favored, parse, attempt };
 }
 
 function finish(
@@ -266,7 +265,6 @@ function finish(
   prep: Prepared,
   result: SatResult,
   last: boolean,
-  minimal: (core: SolverSpec[]) => { problem: CondaProblem; specs: SolverSpec[] },
 ): SolveResult {
   const { problem, favored } = prep;
   if (result === "aborted") throw new SolveAbortedError("aborted", "the solve was cancelled");
@@ -279,7 +277,7 @@ function finish(
     // An earlier attempt's failure is caught and the next attempt runs (frozen, then flexible;
     // python's minor version kept, then free): only the last one's explanation is ever shown.
     if (!last) throw new UnsatisfiableError("an earlier solve attempt is unsatisfiable", [], []);
-    const m = minimal(requestsInCore(problem));
+    const m = minimalConflict(req, prep.parse, prep.attempt, problem, specs, requestsInCore(problem));
     throw explainUnsat(m.problem, m.specs);
   }
   const virtual = new Set(req.virtualPackages ?? []);
@@ -331,7 +329,6 @@ function minimalConflict(
   specs: SolverSpec[],
   core: SolverSpec[],
 ): { problem: CondaProblem; specs: SolverSpec[] } {
-  const user = new Set(specs);
   let set = specs.filter((s) => core.includes(s));
   if (set.length < 2 || set.length > MINIMIZE_MAX_SPECS) return { problem: failed, specs };
   let problem: CondaProblem | undefined;
@@ -356,6 +353,6 @@ function minimalConflict(
   }
   // nothing dropped: the original problem already speaks of exactly these specs
   if (!problem) return { problem: failed, specs };
-  // only user specs are minimised; keep the order they were requested in
-  return { problem, specs: set.filter((s) => user.has(s)) };
+  // (set keeps the request order: it is filtered from specs)
+  return { problem, specs: set };
 }
