@@ -131,7 +131,8 @@ async function changeEnvironment(
             kind,
             specs: target,
             updateAll: kind === "update" && opts.all === true,
-            removeOnlyNamed: kind === "remove" && opts.force === true,
+            // conda's remove: --force and --no-deps both mean "only the named packages"
+            removeOnlyNamed: kind === "remove" && (opts.force === true || opts.deps === false),
             updateDeps: opts.updateDeps,
             // commander turns --no-update-deps into updateDeps === false
             freezeInstalled: opts.freezeInstalled === true || opts.updateDeps === false,
@@ -151,7 +152,13 @@ async function changeEnvironment(
     // --no-deps / --only-deps prune the solution afterwards, as conda does.
     const pruned = applyDepsModifier(
       solvedAll,
-      opts.deps === false ? "no_deps" : opts.onlyDeps ? "only_deps" : undefined,
+      kind === "remove"
+        ? undefined
+        : opts.deps === false
+          ? "no_deps"
+          : opts.onlyDeps
+            ? "only_deps"
+            : undefined,
     );
     const solved = pruned.solved;
     for (const w of pruned.warnings) warn(mode, w);

@@ -45,10 +45,9 @@ export function register(program: Command): void {
       if (specs.length === 0)
         throw new UsageError("remove needs package names, or --all", "Example: taipan remove -n myenv numpy");
       checkInstalled(prefix, specs);
-      const force = opts.force === true || opts.deps === false;
-      if (force)
+      if (opts.force === true || opts.deps === false)
         warn(ctx.mode, "--force: packages that depend on the removed ones stay and may no longer work.");
-      await runEnvironmentChange("remove", prefix, specs, { ...opts, force, deps: undefined }, ctx);
+      await runEnvironmentChange("remove", prefix, specs, opts, ctx);
     });
   }
 }
