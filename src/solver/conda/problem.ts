@@ -61,10 +61,13 @@ export class CondaProblem {
   readonly sat: CdclSolver;
   readonly origins: Origin[] = [];
   private readonly names = new Map<string, NameEntry>();
-  private readonly varTie: number[] = [];
-  private varRecord: PackageRecord[] = [];
-  private expanded: number[] = [];
-  private varVersionRank: number[] = [];
+  // Per-variable tables, indexed by SAT variable. Kept dense on purpose: the improvement pass
+  // creates variables of its own between names, and a plain array written far past its end (or
+  // only at the variables that become true) turns into a slow dictionary in V8.
+  private varTie = new Int32Array(64);
+  private varRecord: (PackageRecord | undefined)[] = [];
+  private expanded = new Uint8Array(64);
+  private varVersionRank = new Float64Array(64);
   private readonly specVars = new Map<string, Int32Array>();
   private readonly specCache = new Map<string, SolverSpec>();
   private readonly rootReqs: Requirement[] = [];
@@ -163,17 +166,27 @@ export class CondaProblem {
     if (this.opts.channelPriority === "strict" && !name.startsWith("__") && records.length > 0) {
       // conda's strict priority: a name comes only from the highest-priority channel that has it
       // (installed records stay candidates so an environment can be kept as it is).
+      const rank = new Float64Array(records.length);
       let best = Number.POSITIVE_INFINITY;
-      for (const r of records) best = Math.min(best, this.rankOf(r));
-      const favored = this.opts.favored?.get(name);
-      records = records.filter((r) => {
-        if (this.rankOf(r) === best || r === favored || this.extraSet.has(r)) return true;
-        excluded.push({
-          record: r,
-          reason: "a higher-priority channel has this package (strict channel priority)",
+      let worst = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < records.length; i++) {
+        const k = this.rankOf(records[i]);
+        rank[i] = k;
+        if (k < best) best = k;
+        if (k > worst) worst = k;
+      }
+      // (all from one channel, the usual case: nothing to filter)
+      if (worst !== best) {
+        const favored = this.opts.favored?.get(name);
+        records = records.filter((r, i) => {
+          if (rank[i] === best || r === favored || this.extraSet.has(r)) return true;
+          excluded.push({
+            record: r,
+            reason: "a higher-priority channel has this package (strict channel priority)",
+          });
+          return false;
         });
-        return false;
-      });
+      }
     }
     for (const pin of this.opts.pins ?? []) {
       if (pin.name !== name) continue;
@@ -208,7 +221,14 @@ export class CondaProblem {
     const firstVar = records.length ? this.sat.newVars(records.length) : 0;
     e = { name, records, firstVar, excluded };
     this.names.set(name, e);
-    for (let i = 0; i < records.length; i++) {
+    const n = records.length;
+    if (n) this.reserveVars(firstVar + n);
+    const varTie = this.varTie;
+    const varVersionRank = this.varVersionRank;
+    const varRecord = this.varRecord;
+    const members = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const v = firstVar + i;
       // tie group: consecutive records with the same sort key (an installed record to keep
       // stands alone, so the tie-break never passes it over)
       const same =
@@ -217,20 +237,37 @@ export class CondaProblem {
         records[i - 1] !== favored &&
         keys !== undefined &&
         keys[i] === keys[i - 1];
-      this.varTie[firstVar + i] = same ? this.varTie[firstVar + i - 1] : firstVar + i;
-      this.varRecord[firstVar + i] = records[i];
+      varTie[v] = same ? varTie[v - 1] : v;
+      varRecord[v] = records[i];
       const vr = ranks.get(records[i].version) ?? 0;
-      this.varVersionRank[firstVar + i] = flexible ? this.rankOf(records[i]) * span + vr : vr;
-      this.sat.watchTrue(firstVar + i);
+      varVersionRank[v] = flexible ? this.rankOf(records[i]) * span + vr : vr;
+      this.sat.watchTrue(v);
+      members[i] = v;
     }
-    if (records.length > 1) {
+    if (n > 1) {
       const o = this.origins.push({ kind: "one-per-name", name }) - 1;
-      this.sat.addAtMostOne(
-        Array.from({ length: records.length }, (_, i) => firstVar + i),
-        o,
-      );
+      this.sat.addAtMostOne(members, o);
     }
     return e;
+  }
+
+  /** Grows the per-variable tables to hold variables below `end` (the record array without holes). */
+  private reserveVars(end: number): void {
+    if (end > this.varTie.length) {
+      let cap = this.varTie.length;
+      while (cap < end) cap *= 2;
+      const tie = new Int32Array(cap);
+      tie.set(this.varTie);
+      this.varTie = tie;
+      const exp = new Uint8Array(cap);
+      exp.set(this.expanded);
+      this.expanded = exp;
+      const rank = new Float64Array(cap);
+      rank.set(this.varVersionRank);
+      this.varVersionRank = rank;
+    }
+    const rec = this.varRecord;
+    while (rec.length < end) rec.push(undefined);
   }
 
   loadedNames(): Iterable<NameEntry> {
@@ -400,7 +437,7 @@ export class CondaProblem {
         if (this.sat.assignment[w << 1] === 0 && this.viable(w)) group.push(w);
       }
       if (group.length === 1) return v;
-      const bestRec = this.sorter.tieBreak(group.map((x) => this.varRecord[x]))[0];
+      const bestRec = this.sorter.tieBreak(group.map((x) => this.varRecord[x]!))[0];
       return this.varOfRecord(bestRec);
     }
     return first;
