@@ -44,8 +44,10 @@ export function compareVersions(a: PackageRecord, b: PackageRecord): number {
 export class CandidateSorter {
   private readonly highestCache = new Map<string, { v: Version | undefined; tf: boolean } | null>();
 
-  /** Version ranks of the records last sorted (0 = highest version). */
-  versionOrder: Map<string, number> | undefined;
+  /** Version rank of each record of the last `sort` call (0 = highest), in the sorted order. */
+  lastVersionRanks: Int32Array | undefined;
+  /** The number of distinct version strings among the records of the last `sort` call. */
+  lastDistinctVersions = 0;
 
   constructor(
     private readonly rankFn: (r: PackageRecord) => number,
@@ -134,8 +136,8 @@ export class CandidateSorter {
     // one number per record. The sort runs on indices into typed arrays of the keys: Map lookups
     // inside the comparator were most of the cost of loading a name in a fresh process.
     const n = records.length;
-    const order = versionRanks(records);
-    this.versionOrder = order;
+    const { ranks: order, distinct } = versionRanks(records);
+    this.lastDistinctVersions = distinct;
     const flexible = this.priority === "flexible";
     const packed = new Float64Array(n);
     const stamps = new Float64Array(n);
@@ -146,7 +148,7 @@ export class CandidateSorter {
       const rank = this.rankFn(r);
       const ch = flexible ? Math.min(rank, 255) : 0;
       const tf = Math.min(r.track_features.length, 31);
-      const vr = Math.min(order.get(r.version) ?? 0, 0x3ffff);
+      const vr = Math.min(order[i], 0x3ffff);
       const bn = 0x3ffff - Math.min(Math.max(r.build_number, 0), 0x3ffff);
       // conda prefers an arch-specific build over a noarch one where they are otherwise equal
       // (eq_req_a / eq_a, after build numbers); 50 bits in all, exact in a double
@@ -171,29 +173,39 @@ export class CandidateSorter {
     });
     const out = new Array<PackageRecord>(n);
     const keys = new Float64Array(n);
+    const versionRank = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       out[i] = records[idx[i]];
       keys[i] = packed[idx[i]];
+      versionRank[i] = order[idx[i]];
     }
     this.lastKeys = keys;
+    this.lastVersionRanks = versionRank;
     return out;
   }
 }
 
 /**
- * Rank of each distinct version string among `records`, 0 for the highest. Equal versions spelt
- * differently (`1.0` / `1.0.0`) share a rank.
+ * Version rank of each record among `records` (aligned with it), 0 for the highest, and the number
+ * of distinct version strings. Equal versions spelt differently (`1.0` / `1.0.0`) share a rank.
  */
-export function versionRanks(records: PackageRecord[]): Map<string, number> {
-  // One parsed version per distinct string (of its first record), compared through an index sort.
+export function versionRanks(records: PackageRecord[]): { ranks: Int32Array; distinct: number } {
+  // One parsed version per distinct string (of its first record), compared through an index sort;
+  // each record keeps the index of its string, so no per-record Map lookup is needed afterwards.
   const first = new Map<string, number>();
   const strs: string[] = [];
   const vers: (Version | undefined)[] = [];
-  for (const r of records) {
-    if (first.has(r.version)) continue;
-    first.set(r.version, strs.length);
-    strs.push(r.version);
-    vers.push(safeVersion(r));
+  const of = new Int32Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    let k = first.get(r.version);
+    if (k === undefined) {
+      k = strs.length;
+      first.set(r.version, k);
+      strs.push(r.version);
+      vers.push(safeVersion(r));
+    }
+    of[i] = k;
   }
   const cmp = (i: number, j: number): number => {
     const a = vers[i];
@@ -206,14 +218,16 @@ export function versionRanks(records: PackageRecord[]): Map<string, number> {
   const m = strs.length;
   const distinct = new Array<number>(m);
   for (let i = 0; i < m; i++) distinct[i] = i;
-  distinct.sort((i, j) => cmp(j, i));
-  const out = new Map<string, number>();
+  if (m > 1) distinct.sort((i, j) => cmp(j, i));
+  const rankOfString = new Int32Array(m);
   let rank = 0;
   for (let i = 0; i < m; i++) {
     if (i > 0 && cmp(distinct[i - 1], distinct[i]) !== 0) rank = i;
-    out.set(strs[distinct[i]], rank);
+    rankOfString[distinct[i]] = rank;
   }
-  return out;
+  const ranks = new Int32Array(records.length);
+  for (let i = 0; i < records.length; i++) ranks[i] = rankOfString[of[i]];
+  return { ranks, distinct: m };
 }
 
 function betterHighest(

@@ -1,12 +1,6 @@
 import type { PackageRecord } from "../../conda/package-record.js";
 import { CdclSolver, type SatResult, type SatSolveOptions } from "../sat/cdcl.js";
-import {
-  CandidateSorter,
-  type ChannelPriority,
-  type Exclusion,
-  type RecordIndex,
-  versionRanks,
-} from "./candidates.js";
+import { CandidateSorter, type ChannelPriority, type Exclusion, type RecordIndex } from "./candidates.js";
 import type { SolverSpec } from "./spec.js";
 
 /** Where a clause came from, so an UNSAT core reads as requests, dependencies and constraints. */
@@ -197,25 +191,20 @@ export class CondaProblem {
       });
     }
     records = this.sorter.sort(records);
-    const ranks = this.sorter.versionOrder ?? versionRanks(records);
     // With flexible priority conda ranks the channel before the version (conda's channel metric
     // comes first), so "better" for the improvement pass means a better channel, then version.
     const flexible = this.opts.channelPriority === "flexible";
-    const span = ranks.size + 1;
+    const span = this.sorter.lastDistinctVersions + 1;
     const favored = this.opts.favored?.get(name);
-    let keys = this.sorter.lastKeys;
+    let keys = this.sorter.lastKeys!;
+    let ranks = this.sorter.lastVersionRanks!;
     if (favored) {
       const i = records.indexOf(favored);
       if (i > 0) {
+        // the installed record to keep goes first; its key and rank move with it
         records = [favored, ...records.slice(0, i), ...records.slice(i + 1)];
-        if (keys) {
-          // keep the keys aligned with the records
-          const k = new Float64Array(keys.length);
-          k[0] = keys[i];
-          k.set(keys.subarray(0, i), 1);
-          k.set(keys.subarray(i + 1), i + 1);
-          keys = k;
-        }
+        keys = moveToFront(keys, i);
+        ranks = moveToFront(ranks, i);
       }
     }
     const firstVar = records.length ? this.sat.newVars(records.length) : 0;
@@ -231,16 +220,10 @@ export class CondaProblem {
       const v = firstVar + i;
       // tie group: consecutive records with the same sort key (an installed record to keep
       // stands alone, so the tie-break never passes it over)
-      const same =
-        i > 0 &&
-        records[i] !== favored &&
-        records[i - 1] !== favored &&
-        keys !== undefined &&
-        keys[i] === keys[i - 1];
+      const same = i > 0 && records[i] !== favored && records[i - 1] !== favored && keys[i] === keys[i - 1];
       varTie[v] = same ? varTie[v - 1] : v;
       varRecord[v] = records[i];
-      const vr = ranks.get(records[i].version) ?? 0;
-      varVersionRank[v] = flexible ? this.rankOf(records[i]) * span + vr : vr;
+      varVersionRank[v] = flexible ? this.rankOf(records[i]) * span + ranks[i] : ranks[i];
       this.sat.watchTrue(v);
       members[i] = v;
     }
@@ -517,4 +500,12 @@ export class CondaProblem {
   get requirements(): { root: readonly Requirement[]; deps: readonly Requirement[] } {
     return { root: this.rootReqs, deps: this.depReqs };
   }
+}
+
+/** A copy of `a` with element `i` moved to the front (the rest in order). */
+function moveToFront<T extends Float64Array | Int32Array>(a: T, i: number): T {
+  const out = a.slice() as T;
+  out[0] = a[i];
+  out.set(a.subarray(0, i), 1);
+  return out;
 }
