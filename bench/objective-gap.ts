@@ -1,31 +1,32 @@
 // How far taipan's choice is from conda's own objective, measured on random small channels where
 // every environment can be enumerated; it asserts nothing. The oracle models conda-classic's
-// `Resolve.solve` (resolve.py): per package name, the records of conda's reduced index are sorted
-// best first by `version_key` — [-channel priority, version, build number, arch before noarch,
-// timestamp, build string], with the channel moved after the version when channel priority is
-// disabled — and walked as `generate_version_metrics` does, giving each record five counters
-// (c, v, b, a, t; each resets the ones after it; with priority disabled "c" therefore counts
-// versions and "v" channels, as in conda). conda then minimises sums lexicographically: c, v, b, a
-// over the requested names (the track_feature levels between v and b do not arise here), c, v, b,
-// a over every other name, the number of installed names no spec names (conda's specm prune),
-// and last the timestamp counters of all names (conda runs that level only when the solution is
-// not yet unique, which gives the same optimum). The reduced index is modelled as: strict priority
-// keeps only the records of the highest-priority channel that has the name; a requested name keeps
-// only the records that match every requested spec of that name; then records with a dependency
-// no kept record matches are dropped, to a fixpoint. conda's other reduced-index heuristics are not
-// modelled: reachability from the specs (names and records no followed dependency reaches),
-// narrowing a name to the specs every kept record of a dependant shares, and its skipping of specs
-// broader than ones already seen; so ranks can differ from conda's where those drop a record.
-// Environments are enumerated over the reduced index (a strict-priority solution using a lower
-// channel's record of a name counts as "outside the index"). Without the new flags the channel is
-// today's (one channel, build "0", no noarch, no timestamps).
+// `Resolve.solve` (resolve.py): the records of each name in conda's reduced index are sorted best
+// first by `version_key` — [-channel priority, version, build number, arch before noarch,
+// timestamp, build string], the channel moved after the version when priority is disabled — and
+// walked as `generate_version_metrics` does, giving each record counters (c, v, b, a, t), each
+// reset when an earlier one moves (so with priority disabled "c" counts versions and "v" channels,
+// as in conda). conda minimises sums lexicographically: c, v, b, a over the requested names (the
+// track_feature levels between v and b do not arise here), c, v, b, a over every other name, the
+// number of installed names no spec names (conda's specm prune), and last the t counters of all
+// names (conda runs that level only while the solution is not unique: same optimum). The reduced
+// index is modelled as: strict priority keeps only the records of the highest-priority channel
+// that has the name; a requested name keeps only the records matching every requested spec of that
+// name; records with a dependency no kept record matches are then dropped, to a fixpoint.
+// --reachable also keeps only the records the requested specs reach through depends and
+// constrains (conda's walk follows both). Not modelled: the rest of conda's reduced-index
+// heuristics (narrowing a name to the specs every kept dependant shares, skipping specs broader
+// than one already seen, not re-walking records another walk added) and `combined_depends`
+// letting a constraint replace a dependency of the same name; validity is depends and constrains
+// all holding. Environments are enumerated over the reduced index; a strict-priority solution with
+// a lower channel's record of a name counts as "outside the index". Without the new flags the
+// channel is the old one (one channel, build "0", no noarch, no timestamps).
 //   node --import tsx bench/objective-gap.ts [--runs 3000] [--seed 7] [--channels 1|2]
 //     [--priority strict|flexible|disabled] [--noarch] [--timestamps] [--builds N]
-//     [--names N] [--min-records N] [--max-records N] [--records]
+//     [--names N] [--min-records N] [--max-records N] [--reachable] [--records] [--examples N]
 // --builds N draws build numbers 0..N-1 (default 1, or 2 when --channels 2 / --noarch /
-// --timestamps / --builds is given; those modes also default to 4 names and 6-20 records, to make
-// the same name and version in both channels and subdirs common). --records adds each example's
-// channel contents.
+// --timestamps / --builds is given; those modes also default to 4 names and 6-20 records, so the
+// same name and version in both channels and subdirs is common). --records adds each example's
+// channel contents; --examples N prints N examples per level (default 2).
 import fc from "fast-check";
 import { PackageRecord } from "../src/conda/package-record.js";
 import type { ChannelPriority } from "../src/solver/conda/candidates.js";
@@ -53,6 +54,7 @@ if (!["strict", "flexible", "disabled"].includes(priority)) throw new Error(`bad
 const channelCount = opt("--channels", 1);
 const noarch = argv.includes("--noarch");
 const timestamps = argv.includes("--timestamps");
+const reachable = argv.includes("--reachable");
 const extended = channelCount > 1 || noarch || timestamps || argv.includes("--builds");
 const builds = opt("--builds", extended ? 2 : 1);
 const NAMES = ["a", "b", "c", "d", "e", "f"].slice(0, opt("--names", extended ? 4 : 5));
@@ -113,6 +115,17 @@ function reducedIndex(records: PackageRecord[], request: string[]): Map<string, 
     );
     if (next.length === kept.length) break;
     kept = next;
+  }
+  if (reachable) {
+    // conda's reduced_index2: what the requested specs reach through depends *and* constrains
+    // (conda follows every spec of combined_depends, the optional ones too)
+    const seen = new Set(kept.filter((r) => specs.some((s) => s.name === r.name && s.matches(r))));
+    for (const r of seen)
+      for (const d of [...r.depends, ...r.constrains]) {
+        const s = parseSolverSpec(d);
+        for (const x of kept) if (x.name === s.name && s.matches(x)) seen.add(x);
+      }
+    kept = kept.filter((r) => seen.has(r));
   }
   const byName = new Map<string, PackageRecord[]>();
   for (const r of kept) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
@@ -245,7 +258,7 @@ fc.assert(
   }),
   { numRuns: opt("--runs", 3000), seed: opt("--seed", 7) },
 );
-const mode = `channels ${channelCount}, priority ${priority}, builds ${builds}, noarch ${noarch}, timestamps ${timestamps}`;
+const mode = `channels ${channelCount}, priority ${priority}, builds ${builds}, noarch ${noarch}, timestamps ${timestamps}${reachable ? ", reachable index" : ""}`;
 console.log(
   `[${mode}] ${solved} solvable random requests; taipan worse than conda's objective on ${gaps.length} ` +
     `(${((100 * gaps.length) / Math.max(1, solved)).toFixed(1)}%); optimum not unique on ${ties}`,
@@ -258,5 +271,6 @@ console.log(
     `outside the reduced index ${odd.outsideIndex}, solved where no environment exists ${odd.noEnv}`,
 );
 for (const l of LEVELS)
-  for (const g of gaps.filter((x) => x.level === l).slice(0, 2)) console.log(JSON.stringify(g));
+  for (const g of gaps.filter((x) => x.level === l).slice(0, opt("--examples", 2)))
+    console.log(JSON.stringify(g));
 for (const x of oddExamples.slice(0, 3)) console.log(JSON.stringify(x));
