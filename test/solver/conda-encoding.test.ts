@@ -16,7 +16,7 @@ type Spec = {
   tf?: string;
   ch?: number;
   ts?: number;
-  /** a noarch: python build */
+  /** a noarch: python build (in the noarch subdir, where conda looks for noarch-ness) */
   na?: boolean;
 };
 
@@ -37,7 +37,7 @@ function index(specs: Spec[]) {
         timestamp: s.ts,
         ...(s.na ? { noarch: "python" } : {}),
       },
-      { channel: `ch${s.ch ?? 0}`, subdir: "linux-64" },
+      { channel: `ch${s.ch ?? 0}`, subdir: s.na ? "noarch" : "linux-64" },
     );
     byName.set(s.n, [...(byName.get(s.n) ?? []), r]);
     rank.set(r, s.ch ?? 0);

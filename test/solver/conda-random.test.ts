@@ -5,6 +5,7 @@ import { PackageRecord } from "../../src/conda/package-record.js";
 import { solve } from "../../src/solver/conda/solve.js";
 import { parseSolverSpec } from "../../src/solver/conda/spec.js";
 import { PackagesNotFoundError, UnsatisfiableError } from "../../src/solver/errors.js";
+import { CondaObjective, compareObjectives } from "./conda-objective.js";
 import { randomChannelArbs, valid, validEnvs as validEnvsOf } from "./random-channel.js";
 
 // Small random channels (4 names × up to 3 versions, random depends / constrains with version
@@ -79,41 +80,19 @@ describe("conda encoding on random small channels", () => {
 });
 
 describe("conda's summed objective on random small channels", () => {
-  // conda/resolve.py minimises sums level by level: the requested packages' version ranks, their
-  // build ranks, then the other packages' version ranks and build ranks. Compared here against
-  // every environment, on channels whose versions come in several build numbers.
+  // conda/resolve.py minimises sums level by level over the records of its reduced index (see
+  // conda-objective.ts): the requested packages' version and build steps, the other packages'
+  // version and build steps, then how many unrequested packages are installed, then timestamps.
+  // Compared here against every environment, on channels whose versions come in several build
+  // numbers with a few timestamps.
   const { problemArb: buildProblemArb } = randomChannelArbs({
     names: NAMES,
     maxRecords: 10,
     buildNumbers: [0, 1, 2],
+    timestamps: [1_700_000_000, 1_700_000_100],
   });
-  const distinct = (xs: number[]) => new Set(xs).size;
-  const objective = (env: Map<string, PackageRecord>, records: PackageRecord[], request: string[]) => {
-    const specs = request.map((t) => parseSolverSpec(t));
-    const out = [0, 0, 0, 0];
-    for (const r of env.values()) {
-      const own = specs.filter((s) => s.name === r.name);
-      const pool = records.filter((x) => x.name === r.name && own.every((s) => s.matches(x)));
-      const v = distinct(
-        pool.filter((x) => Number(x.version) > Number(r.version)).map((x) => Number(x.version)),
-      );
-      const b = distinct(
-        pool
-          .filter((x) => x.version === r.version && x.build_number > r.build_number)
-          .map((x) => x.build_number),
-      );
-      const level = own.length ? 0 : 2;
-      out[level] += v;
-      out[level + 1] += b;
-    }
-    return out;
-  };
-  const worse = (o: number[], mine: number[]) => {
-    for (let i = 0; i < o.length; i++) if (o[i] !== mine[i]) return o[i] > mine[i];
-    return true;
-  };
 
-  it("no valid environment is better by the summed version and build ranks, level by level", () => {
+  it("no valid environment is better by conda's levels, level by level", () => {
     let compared = 0;
     fc.assert(
       fc.property(buildProblemArb, ({ records, request }) => {
@@ -130,11 +109,16 @@ describe("conda's summed objective on random small channels", () => {
           return;
         }
         compared++;
-        const mine = objective(new Map(got.map((r) => [r.name, r])), recs, request);
-        for (const other of validEnvs(recs, request)) {
-          const o = objective(other, recs, request);
+        const objective = new CondaObjective(recs, request, { priority: "strict", channelRank: () => 0 });
+        const mine = objective.of(new Map(got.map((r) => [r.name, r])));
+        assert.ok(
+          mine,
+          `taipan's solution uses a record conda's reduced index drops: ${got.map((r) => r.distName)}`,
+        );
+        for (const other of validEnvs([...objective.reduced.values()].flat(), request)) {
+          const o = objective.of(other)!;
           assert.ok(
-            worse(o, mine),
+            compareObjectives(o, mine) >= 0,
             `better for ${request.join(", ")}: ${[...other.values()].map((r) => r.distName).join(" ")} (${o}) than ${got.map((r) => r.distName).join(" ")} (${mine})`,
           );
         }
@@ -143,6 +127,59 @@ describe("conda's summed objective on random small channels", () => {
     );
     assert.ok(compared > 300, `enough solvable cases (${compared})`);
   });
+});
+
+describe("conda's levels with two channels, noarch builds and each channel priority", () => {
+  // the same oracle with channel steps (flexible), channel-within-version steps (disabled) and
+  // arch-over-noarch steps in play
+  const CHANNELS = ["c0", "c1"];
+  const { problemArb: mixedArb } = randomChannelArbs({
+    names: NAMES,
+    maxRecords: 12,
+    buildNumbers: [0, 1],
+    channels: CHANNELS,
+    subdirs: ["linux-64", "noarch"],
+  });
+  const rank = (r: PackageRecord) => CHANNELS.indexOf(r.channel ?? "");
+
+  for (const priority of ["strict", "flexible", "disabled"] as const)
+    it(`no valid environment is better by conda's levels (${priority} priority)`, () => {
+      let compared = 0;
+      fc.assert(
+        fc.property(mixedArb, ({ records, request }) => {
+          const recs = records.map((r) => {
+            const subdir = r.subdir ?? "linux-64";
+            return PackageRecord.fromJson(
+              { ...r, build: `${subdir === "noarch" ? "pyh" : "h"}_${r.build_number}`, subdir },
+              { channel: r.channel ?? "c0", subdir },
+            );
+          });
+          const index = {
+            get: (n: string) => recs.filter((r) => r.name === n).sort((a, b) => rank(a) - rank(b)),
+            channelRank: rank,
+          };
+          let got: PackageRecord[];
+          try {
+            got = solve({ specs: request, index, channelPriority: priority }).records;
+          } catch {
+            return;
+          }
+          compared++;
+          const objective = new CondaObjective(recs, request, { priority, channelRank: rank });
+          const mine = objective.of(new Map(got.map((r) => [r.name, r])));
+          assert.ok(mine, `outside conda's reduced index: ${got.map((r) => `${r.channel}::${r.distName}`)}`);
+          for (const other of validEnvs([...objective.reduced.values()].flat(), request)) {
+            const o = objective.of(other)!;
+            assert.ok(
+              compareObjectives(o, mine) >= 0,
+              `better for ${request.join(", ")}: ${[...other.values()].map((r) => `${r.channel}::${r.distName}`).join(" ")} (${o}) than ${got.map((r) => `${r.channel}::${r.distName}`).join(" ")} (${mine})`,
+            );
+          }
+        }),
+        { numRuns: 600, seed: 20261127 },
+      );
+      assert.ok(compared > 150, `enough solvable cases (${compared})`);
+    });
 });
 
 describe("unsatisfiable requests on random small channels", () => {

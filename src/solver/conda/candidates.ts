@@ -151,8 +151,8 @@ export class CandidateSorter {
       const vr = Math.min(order[i], 0x3ffff);
       const bn = 0x3ffff - Math.min(Math.max(r.build_number, 0), 0x3ffff);
       // conda prefers an arch-specific build over a noarch one where they are otherwise equal
-      // (eq_req_a / eq_a, after build numbers); 50 bits in all, exact in a double
-      const na = r.noarch ? 1 : 0;
+      // (eq_req_a / eq_a, after build numbers; it tests the subdir); 50 bits in all, exact in a double
+      const na = r.subdir === "noarch" ? 1 : 0;
       const key = (((ch * 32 + tf) * 0x40000 + vr) * 0x40000 + bn) * 2 + na;
       packed[i] = key;
       stamps[i] = r.timestamp ?? 0;

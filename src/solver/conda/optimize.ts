@@ -1,6 +1,8 @@
 import type { PackageRecord } from "../../conda/package-record.js";
 import type { CdclSolver } from "../sat/cdcl.js";
 import type { CondaProblem } from "./problem.js";
+import { depName } from "./candidates.js";
+import { condaMetrics, type NameMetrics } from "./metrics.js";
 import type { SolverSpec } from "./spec.js";
 
 export interface ImproveOptions {
@@ -23,16 +25,20 @@ export interface ImproveOptions {
 }
 
 /**
- * conda's solver optimises level by level after finding any solution (conda/resolve.py
- * `Resolve.solve`): the sum of the requested packages' version ranks, then the number of tracked
- * features, then featureless builds where a featured one fits the active features, then the sum of
- * the requested packages' build ranks, then the sums of every other package's version and build
- * ranks. The greedy first solution follows the same order locally; this pass makes it global. Each
- * level asks the SAT core for a better solution under an assumption (an incremental call: "is
- * there one whose sum is below this?" — a sequential-counter bound — or, per package, "one where
- * this package is better?"), keeps every improvement found, and then locks the level reached with
- * permanent clauses so later levels cannot trade it away. Per-package passes settle the ties the
- * sums leave, in request order and then in the order the search met the packages.
+ * conda's classic solver optimises level by level after finding any solution (conda-classic-solver
+ * resolve.py `Resolve.solve`), each level a sum of per-record penalties (metrics.ts): the
+ * requested packages' channel and version steps, the number of tracked features, featureless
+ * builds where a featured one fits the active features, the requested packages' build-number and
+ * noarch steps, the same four sums over every other package, the number of packages no spec names
+ * (prune), and last the timestamps. Ranks count only what conda's reduced index keeps. The greedy
+ * first solution follows the same order locally; this pass makes it global. Each level asks the
+ * SAT core for a better solution under an assumption (an incremental call: "is there one whose sum
+ * is below this?" — a sequential-counter bound — or, per package, "one where this package is
+ * better?"), keeps every improvement found, and then locks the level reached with permanent
+ * clauses so later levels cannot trade it away. Per-package passes settle the ties the sums
+ * leave, in request order and then in the order the search met the packages; above
+ * MAX_SUM_NAMES packages, or once a level's proof runs out of its budget, they alone decide.
+ * `npm run bench:objective` measures the distance from an exhaustive search under conda's levels.
  */
 export function improveSolution(problem: CondaProblem, opts: ImproveOptions): PackageRecord[] {
   const sat = problem.sat;
@@ -43,7 +49,63 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     refreshVars?.();
   };
   snapshot();
-  if (cannotImprove(problem, current, opts.favored)) {
+  const firstConflicts = sat.stats.conflicts;
+  const isVirtual = (n: string) => n.startsWith("__");
+  // The requested names, each ranked among the candidates every requested spec of it allows
+  // (conda's reduced index keeps only those for an explicitly requested name).
+  const reqSpecs = (opts.requestedSpecs ?? []).filter((s) => !isVirtual(s.name));
+  const reqNames = [...new Set(reqSpecs.map((s) => s.name))];
+  const reqAllowed = new Map<string, number[]>();
+  for (const s of reqSpecs) {
+    const c = problem.candidates(s);
+    const before = reqAllowed.get(s.name);
+    reqAllowed.set(s.name, before ? before.filter((v) => c.includes(v)) : [...c]);
+  }
+
+  /**
+   * Whether a candidate is in conda's reduced index, which ranks are counted in: allowed by the
+   * requests of its name, and each dependency has such a candidate (to a fixpoint; names not loaded
+   * yet count as having one, and a cycle is assumed to hold, as conda's pruning starts from
+   * everything and only removes).
+   */
+  const feasibleMemo = new Map<number, boolean>();
+  const feasible = (v: number): boolean => {
+    const hit = feasibleMemo.get(v);
+    if (hit !== undefined) return hit;
+    const r = problem.recordOf(v);
+    const allowed = r && reqAllowed.get(r.name);
+    // (what the search has ruled out, say by a constraint, still counts: conda's pruning looks
+    // only at dependencies)
+    if (allowed && !allowed.includes(v)) {
+      feasibleMemo.set(v, false);
+      return false;
+    }
+    feasibleMemo.set(v, true);
+    if (!r) return true;
+    for (const d of r.depends) {
+      let s: SolverSpec;
+      try {
+        s = problem.spec(d);
+      } catch {
+        feasibleMemo.set(v, false);
+        return false;
+      }
+      if (!problem.isLoaded(s.name)) continue;
+      let any = false;
+      for (const u of problem.candidates(s))
+        if (feasible(u)) {
+          any = true;
+          break;
+        }
+      if (!any) {
+        feasibleMemo.set(v, false);
+        return false;
+      }
+    }
+    return true;
+  };
+
+  if (cannotImprove(problem, current, opts.favored, feasible)) {
     opts.onQueries?.(0);
     return [...current.values()];
   }
@@ -147,15 +209,150 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       lock(name, (v, r) => vr(v) < vr(cv) || (vr(v) === vr(cv) && r.build_number >= cur.build_number));
   };
 
-  const isVirtual = (n: string) => n.startsWith("__");
   const requested = opts.requested.filter((n) => !isVirtual(n));
+
+  /** conda's key but the timestamp: channel, version, build number, arch or noarch. */
+  const sameButTimestamp = (v: number, r: PackageRecord, w: number, o: PackageRecord): boolean =>
+    vr(v) === vr(w) &&
+    problem.channelRank(r) === problem.channelRank(o) &&
+    r.build_number === o.build_number &&
+    (r.subdir === "noarch") === (o.subdir === "noarch");
+
+  /**
+   * Whether every dependency of `r` is met by what is installed now (or names nothing installed):
+   * the timestamp level only moves a package to a sibling build, and a sibling that needs, say,
+   * another python is ruled out by the locks of the levels above anyway — asking would cost a query.
+   */
+  const fitsCurrent = (r: PackageRecord): boolean => {
+    for (const d of r.depends) {
+      let s: SolverSpec;
+      try {
+        s = problem.spec(d);
+      } catch {
+        return false;
+      }
+      const there = current.get(s.name);
+      if (there && !s.matches(there)) return false;
+    }
+    return true;
+  };
+
+  /** conda's timestamp level for one name: the newest of the builds its key otherwise ties with. */
+  const newestBuild = (name: string): void => {
+    if (keepFavored(name)) return;
+    for (;;) {
+      const cv = currentVar.get(name);
+      const cur = current.get(name);
+      if (!cv || !cur) return;
+      const better = varsWhere(
+        name,
+        (v, r) =>
+          sameButTimestamp(v, r, cv, cur) &&
+          (r.timestamp ?? 0) > (cur.timestamp ?? 0) &&
+          fitsCurrent(r) &&
+          feasible(v),
+      );
+      if (!better.length || !attempt(better)) break;
+    }
+    const cv = currentVar.get(name);
+    const cur = current.get(name);
+    if (cv && cur)
+      lock(name, (v, r) => !sameButTimestamp(v, r, cv, cur) || (r.timestamp ?? 0) >= (cur.timestamp ?? 0));
+  };
+
+  /** conda's metrics of a name's candidates (the requested names' among what their specs allow). */
+  const metricsOf = (name: string): Record<keyof NameMetrics, RankedGroup> => {
+    const k = reqNames.indexOf(name);
+    if (k >= 0) return reqGroups[k];
+    let m = otherMetrics.get(name);
+    if (!m) {
+      const e = problem.entry(name);
+      m = metricGroups(
+        name,
+        e.records.map((_, i) => e.firstVar + i),
+      );
+      otherMetrics.set(name, m);
+    }
+    return m;
+  };
+
+  /** A candidate's penalties on the levels above prune (channel, version, build, arch). */
+  const levelsAbove = (name: string, v: number): number[] | undefined => {
+    const m = metricsOf(name);
+    const i = m.version.vars.indexOf(v);
+    if (i < 0) return undefined;
+    return [m.channel.ranks[i], m.version.ranks[i], m.build.ranks[i], m.arch.ranks[i]];
+  };
+
+  /**
+   * Whether moving `name` from candidate `v` to `w` and dropping the installed `x` could leave the
+   * levels above prune no worse: what `w` loses against `v` must be paid for by `x`'s own penalties
+   * (an older build without the dependency, made up for by not installing an old `x`).
+   */
+  const noWorseWithout = (x: string, name: string, v: number, w: number): boolean => {
+    const from = levelsAbove(name, v);
+    const to = levelsAbove(name, w);
+    if (!from || !to) return false;
+    const xv = currentVar.get(x);
+    const paid = (xv && !own.has(x) && levelsAbove(x, xv)) || [0, 0, 0, 0];
+    for (let l = 0; l < 4; l++) {
+      const d = to[l] - from[l] - paid[l];
+      if (d !== 0) return d < 0;
+    }
+    return true;
+  };
+
+  /**
+   * conda's prune level (fewer installed packages that no spec names, its specm) as a local
+   * search: for each such package that could be done without — every installed package depending
+   * on it has a build without that dependency that is no worse on the levels above once this
+   * package's own penalties are gone, or could go as well — ask for a solution without it that
+   * brings in no other unnamed package. A sum bound over every name would also catch swaps, but its
+   * counter grows with the square of the environment (jupyter: 97 packages, ~10,000 counter
+   * variables, 134 conflicts to prove) for a level that almost never changes anything.
+   */
+  const prune = (): void => {
+    const named = new Set(problem.requirements.root.map((q) => q.spec.name));
+    const dependsOn = (r: PackageRecord, x: string) => r.depends.some((d) => depName(d) === x);
+    const memo = new Map<string, boolean>();
+    const removable = (x: string): boolean => {
+      const hit = memo.get(x);
+      if (hit !== undefined) return hit;
+      memo.set(x, false); // (a cycle of dependants does not make a package removable)
+      let ok = !named.has(x) && !isVirtual(x);
+      for (const r of current.values()) {
+        if (!ok) break;
+        if (r.name === x || !dependsOn(r, x)) continue;
+        const e = problem.entry(r.name);
+        const rv = currentVar.get(r.name)!;
+        const alternative = e.records.some(
+          (o, i) =>
+            !dependsOn(o, x) && noWorseWithout(x, r.name, rv, e.firstVar + i) && feasible(e.firstVar + i),
+        );
+        ok = alternative || removable(r.name);
+      }
+      memo.set(x, ok);
+      return ok;
+    };
+    for (const x of [...current.keys()]) {
+      if (!current.has(x) || !removable(x)) continue;
+      const forbid: number[] = [];
+      for (const e of problem.loadedNames()) {
+        if (named.has(e.name) || (e.name !== x && current.has(e.name))) continue;
+        for (let i = 0; i < e.records.length; i++) forbid.push(e.firstVar + i);
+      }
+      if (attempt([], forbid)) memo.clear();
+    }
+  };
 
   /**
    * Minimises the sum of the chosen candidates' ranks over `groups` (each query: "a solution whose
    * sum is below the current one?"), then locks the sum reached. `lockZero: false` skips the lock
    * when the sum is already 0 and per-name locks that follow keep every name at rank 0 anyway.
+   * A query that runs out of `queryBudget` conflicts ends the level where it is; then (or when the
+   * sum is too big to encode) the result is false: the level is not proved optimal.
    */
-  const minimizeSum = (groups: RankedGroup[], lockZero: boolean): void => {
+  const minimizeSum = (groups: RankedGroup[], lockZero: boolean, queryBudget = budget): boolean => {
     const sumNow = (): number => {
       let sum = 0;
       for (const g of groups) {
@@ -166,7 +363,9 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       return sum;
     };
     let sum = sumNow();
-    if ((sum === 0 && !lockZero) || encodingSize(groups, sum) > MAX_SUM_ENCODING) return;
+    if (sum === 0 && !lockZero) return true;
+    if (encodingSize(groups, sum) > MAX_SUM_ENCODING) return false;
+    let proved = sum === 0;
     while (sum > 0 && queries < maxQueries && !opts.signal?.aborted) {
       for (const lock of pendingLocks.splice(0)) {
         const vars = lock();
@@ -175,54 +374,59 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       const guard = sat.newVar();
       atMostSum(sat, groups, sum - 1, guard);
       queries++;
-      const r = sat.solve({ assumptions: [guard], conflictBudget: budget, signal: opts.signal });
+      const r = sat.solve({ assumptions: [guard], conflictBudget: queryBudget, signal: opts.signal });
       // read the model before adding clauses: a new clause may undo the assignment
       if (r === "sat") snapshot();
       sat.addClause([-guard]);
-      if (r !== "sat") break;
+      if (r !== "sat") {
+        proved = r === "unsat";
+        break;
+      }
       const next = sumNow();
       if (next >= sum) break; // (cannot happen: the bound was sum - 1)
       sum = next;
+      proved = sum === 0;
     }
     const lockGuard = sat.newVar();
     sat.addClause([lockGuard]);
     atMostSum(sat, groups, sum, lockGuard);
+    return proved;
   };
 
-  /** Each candidate's build rank: 0 for the highest build number of its version, 1 for the next. */
-  const buildGroup = (name: string, vars: number[]): RankedGroup => {
-    const byVersion = new Map<number, number[]>();
-    for (const v of vars) {
-      const bn = problem.recordOf(v)?.build_number ?? 0;
-      const list = byVersion.get(vr(v)) ?? [];
-      list.push(bn);
-      byVersion.set(vr(v), list);
-    }
-    const ranks = vars.map((v) => {
-      const bn = problem.recordOf(v)?.build_number ?? 0;
-      const higher = new Set(byVersion.get(vr(v))!.filter((b) => b > bn));
-      return higher.size;
-    });
-    return { name, vars, ranks };
-  };
-
-  // 1. versions of the requested packages: conda's eq_req_v is a sum over the requested specs, so
-  // a better version of one may be worth a worse version of another. The sum is minimised and
-  // locked here; ties are settled in request order at the end (after the other packages' sum,
-  // which conda ranks before anything that would break them).
-  const reqSpecs = (opts.requestedSpecs ?? []).filter((s) => !isVirtual(s.name));
-  const summed = reqSpecs.length > 1;
-  if (summed) {
-    minimizeSum(
-      reqSpecs.map((s) => {
-        const vars = [...problem.candidates(s)];
-        return { name: s.name, vars, ranks: denseRanks(vars.map(vr)) };
-      }),
-      true,
+  /**
+   * conda's per-record penalties (channel, version, build, arch, timestamp steps) over the given
+   * candidates of a name that are in its reduced index (the others can never be installed).
+   */
+  const metricGroups = (name: string, vars: number[]): Record<keyof NameMetrics, RankedGroup> => {
+    const live = vars.filter(feasible);
+    const m = condaMetrics(
+      live.map((v) => problem.recordOf(v)!),
+      (r) => problem.channelRank(r),
+      problem.channelPriority,
     );
-  }
-  // with a single requested spec its sum is its own rank: the per-name pass is exact
-  if (!summed) for (const n of requested) maximizeVersion(n);
+    return {
+      channel: { name, vars: live, ranks: m.channel },
+      version: { name, vars: live, ranks: m.version },
+      build: { name, vars: live, ranks: m.build },
+      arch: { name, vars: live, ranks: m.arch },
+      timestamp: { name, vars: live, ranks: m.timestamp },
+    };
+  };
+
+  const reqGroups = reqNames.map((name) => metricGroups(name, reqAllowed.get(name) ?? []));
+
+  // 1. channels, then versions, of the requested packages: conda's eq_req_c and eq_req_v are sums
+  // over the requested specs, so a better version of one may be worth a worse version of another.
+  // Each sum is minimised and locked here; ties are settled in request order at the end (after
+  // the other packages' sums, which conda ranks before anything that would break them).
+  minimizeSum(
+    reqGroups.map((g) => g.channel),
+    true,
+  );
+  minimizeSum(
+    reqGroups.map((g) => g.version),
+    true,
+  );
 
   // 2. fewer tracked features: try to do without each active one
   const active = () => new Set([...current.values()].flatMap((r) => r.track_features));
@@ -260,49 +464,70 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   }
 
   // 4. build numbers of the requested packages (conda's eq_req_b: a sum of each chosen build's
-  // rank among the builds of its version); per name when there is a single request
-  if (summed)
-    minimizeSum(
-      reqSpecs.map((s) => buildGroup(s.name, [...problem.candidates(s)])),
-      true,
-    );
-  else for (const n of requested) maximizeBuild(n);
+  // steps below the highest build of its channel and version), then arch builds over noarch ones
+  // of the same build number (eq_req_a)
+  minimizeSum(
+    reqGroups.map((g) => g.build),
+    true,
+  );
+  minimizeSum(
+    reqGroups.map((g) => g.arch),
+    true,
+  );
 
-  // 5. versions, then builds, of everything else (in the order the search met them)
+  // 5. everything else: conda's eq_c, eq_v, eq_b and eq_a, sums over every other package
+  // (installed records to keep aside, as keepFavored keeps them), then prune, then the timestamps
+  // of all (eq_t with eq_req_t). Proving a sum optimal re-solves the whole problem, which on a
+  // 1,500-package environment cost more than the rest of the solve (bench/solve: 9-spec 450k
+  // solve step 90 -> 143 ms); above MAX_SUM_NAMES packages the per-name passes below alone
+  // decide. Names of earlier requests (history) count among the others, as in conda.
+  const req = new Set(requested);
+  const own = new Set(reqNames);
+  const otherMetrics = new Map<string, Record<keyof NameMetrics, RankedGroup>>();
+  const others = (): Record<keyof NameMetrics, RankedGroup>[] => {
+    const out: Record<keyof NameMetrics, RankedGroup>[] = [];
+    for (const e of problem.loadedNames()) {
+      if (own.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
+      const f = opts.favored?.get(e.name);
+      if (f && current.get(e.name) === f) continue;
+      let m = otherMetrics.get(e.name);
+      if (!m) {
+        m = metricGroups(
+          e.name,
+          e.records.map((_, i) => e.firstVar + i),
+        );
+        otherMetrics.set(e.name, m);
+      }
+      out.push(m);
+    }
+    return out;
+  };
+  const sumsFit = current.size <= MAX_SUM_NAMES;
   const order = (): string[] => {
     const out: string[] = [];
     for (const e of problem.loadedNames()) if (current.has(e.name) && !isVirtual(e.name)) out.push(e.name);
     return out;
   };
-  const req = new Set(requested);
-  // conda's eq_v: the sum of the version ranks of every other package (installed records to keep
-  // aside, as keepFavored keeps them), minimised before the per-name pass settles ties. Proving a
-  // sum optimal re-solves the whole problem, which on a 1,500-package environment cost more than
-  // the rest of the solve (bench/solve: 9-spec 450k solve step 90 -> 143 ms); above
-  // MAX_SUM_NAMES packages the per-name pass alone decides, as before.
-  // Names of earlier requests (history) count among the others, as in conda; with a single
-  // request they were already maximised in step 1 and keep their locks. Installed records to keep
-  // stay out (keepFavored keeps them).
-  const own = summed ? new Set(reqSpecs.map((s) => s.name)) : req;
-  const others = (): { name: string; vars: number[] }[] => {
-    const out: { name: string; vars: number[] }[] = [];
-    for (const e of problem.loadedNames()) {
-      if (own.has(e.name) || isVirtual(e.name) || e.records.length < 2) continue;
-      const f = opts.favored?.get(e.name);
-      if (f && current.get(e.name) === f) continue;
-      out.push({ name: e.name, vars: e.records.map((_, i) => e.firstVar + i) });
-    }
-    return out;
-  };
-  const sumsFit = current.size <= MAX_SUM_NAMES;
-  if (sumsFit)
-    minimizeSum(
-      others().map((o) => ({ ...o, ranks: denseRanks(o.vars.map(vr)) })),
-      false,
+  // (each sum is locked, at 0 too: the next level's query would otherwise trade it away). Proving
+  // such a sum optimal can take far more search than the whole solve did (index4's build sum: 120
+  // conflicts, where everything before had needed 8), so each query of these levels gets a budget
+  // scaled to the first solve; a level whose query runs out keeps what it has, and the per-name
+  // passes below settle the rest.
+  const proofBudget = Math.min(budget, 10 + firstConflicts);
+  // A level left unproved ends the sums: a later sum's lock could keep the earlier level from
+  // the improvement the per-name passes would still find (conda's test_prune_1 lost a numexpr
+  // version to the build sum that way).
+  let proved = sumsFit;
+  for (const level of ["channel", "version", "build", "arch"] as const)
+    proved &&= minimizeSum(
+      others().map((g) => g[level]),
+      true,
+      proofBudget,
     );
-  // Ties the sums leave among the requested packages go to request order, after everything conda
-  // ranks (it would report several solutions there).
-  if (summed) for (const n of requested) maximizeVersion(n);
+  if (proved) prune();
+  // Ties the sums leave go to request order, then to the order the search met the packages
+  // (conda would report several solutions there); above MAX_SUM_NAMES these passes alone decide.
+  for (const n of requested) maximizeVersion(n);
   const done = new Set<string>();
   for (let pass = 0; pass < 2; pass++) {
     for (const n of order()) {
@@ -312,48 +537,55 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     }
   }
   done.clear();
-  // conda's eq_b: then the sum of the other packages' build ranks (same limit as the versions)
-  if (sumsFit)
-    minimizeSum(
-      others().map((o) => buildGroup(o.name, o.vars)),
-      false,
-    );
   for (const n of order()) {
     if (req.has(n) || done.has(n)) continue;
     done.add(n);
     maximizeBuild(n);
   }
+  // conda's last level: the newest timestamp among otherwise equal builds (a sum in conda; per
+  // name here, as trading one package's timestamp for another's is all a sum could add)
+  if (proved) for (const n of order()) newestBuild(n);
   opts.onQueries?.(queries);
   return [...current.values()];
 }
 
 /**
- * True when the pass below would make no query at all, so the greedy solution is already conda's
+ * True when the pass below could not change anything, so the greedy solution is already conda's
  * optimum: no tracked feature is active, and every chosen (non-virtual) record is either the
- * installed record to keep or has its name's highest version rank with no build of that rank
- * having a higher build number and no more features. (Then every objective is at its best level
- * for every name and each step only records locks.) Most requests end here, in a fresh process
- * this saves running the pass's code at all.
+ * installed record to keep or has no candidate of its name in conda's reduced index that conda's
+ * key ranks above it — channel (flexible), version, channel (disabled), build number, arch over
+ * noarch, timestamp. Then every level's penalty is 0 for every name. Most requests end here; in a
+ * fresh process this saves running the pass's code at all.
  */
 function cannotImprove(
   problem: CondaProblem,
   current: Map<string, PackageRecord>,
   favored: Map<string, PackageRecord> | undefined,
+  feasible: (v: number) => boolean,
 ): boolean {
+  const disabled = problem.channelPriority === "disabled";
   for (const [name, r] of current) {
     if (r.track_features.length > 0) return false;
     if (name.startsWith("__") || favored?.get(name) === r) continue;
     const v = problem.varOfRecord(r);
-    if (!v || problem.versionRank(v) !== 0) return false;
+    if (!v) return false;
     const e = problem.entry(name);
+    const key = (u: number, o: PackageRecord) => [
+      problem.versionRank(u), // (channel first under flexible: folded into the rank)
+      disabled ? problem.channelRank(o) : 0,
+      -o.build_number,
+      o.subdir === "noarch" ? 1 : 0,
+      -(o.timestamp ?? 0),
+    ];
+    const mine = key(v, r);
     for (let i = 0; i < e.records.length; i++) {
-      const o = e.records[i];
-      if (
-        problem.versionRank(e.firstVar + i) === 0 &&
-        o.build_number > r.build_number &&
-        o.track_features.length <= r.track_features.length
-      )
-        return false;
+      const u = e.firstVar + i;
+      if (u === v || !feasible(u)) continue;
+      const k = key(u, e.records[i]);
+      for (let j = 0; j < k.length; j++) {
+        if (k[j] < mine[j]) return false;
+        if (k[j] > mine[j]) break;
+      }
     }
   }
   return true;
@@ -364,13 +596,6 @@ interface RankedGroup {
   name: string;
   vars: number[];
   ranks: number[];
-}
-
-/** 0 for the best (lowest) value, 1 for the next distinct one, …: conda counts version steps. */
-function denseRanks(values: number[]): number[] {
-  const distinct = [...new Set(values)].sort((a, b) => a - b);
-  const at = new Map(distinct.map((v, i) => [v, i]));
-  return values.map((v) => at.get(v)!);
 }
 
 function maxRank(g: RankedGroup): number {

@@ -253,6 +253,21 @@ export class CondaProblem {
     while (rec.length < end) rec.push(undefined);
   }
 
+  /** The channel priority mode the problem was built with. */
+  get channelPriority(): ChannelPriority {
+    return this.opts.channelPriority;
+  }
+
+  /** 0 for a record of the highest-priority channel. */
+  channelRank(r: PackageRecord): number {
+    return this.rankOf(r);
+  }
+
+  /** Whether `name` has been loaded (has variables) yet. */
+  isLoaded(name: string): boolean {
+    return this.names.has(name);
+  }
+
   loadedNames(): Iterable<NameEntry> {
     return this.names.values();
   }
