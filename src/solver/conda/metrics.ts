@@ -33,22 +33,26 @@ export function condaMetrics(
 ): NameMetrics {
   const n = records.length;
   const vr = versionRanks(records as PackageRecord[]).ranks;
-  const keys: number[][] = new Array(n);
+  // The key packed into two numbers per record (channel, version, build number and noarch-ness in
+  // 45 bits; the timestamp apart), compared through an index sort: arrays of keys and a loop per
+  // comparison were most of the cost in a fresh process.
+  const head = new Float64Array(n);
+  const stamp = new Float64Array(n);
+  const chan = new Float64Array(n);
+  const disabled = priority === "disabled";
   for (let i = 0; i < n; i++) {
     const r = records[i];
-    const ch = channelRank(r);
+    const ch = Math.min(channelRank(r), 255);
+    const v = Math.min(vr[i], 0x3ffff);
+    const bn = 0x3ffff - Math.min(Math.max(r.build_number, 0), 0x3ffff);
     // conda tests the subdir, not the noarch field: a noarch package lives in noarch/
     const noarch = r.subdir === "noarch" ? 1 : 0;
-    const tail = [-r.build_number, noarch, -(r.timestamp ?? 0)];
-    keys[i] = priority === "disabled" ? [vr[i], ch, ...tail] : [ch, vr[i], ...tail];
+    head[i] = (disabled ? v * 256 + ch : ch * 0x40000 + v) * 2 ** 19 + bn * 2 + noarch;
+    stamp[i] = -(r.timestamp ?? 0);
+    chan[i] = ch;
   }
   const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((x, y) => {
-    const a = keys[x];
-    const b = keys[y];
-    for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k] - b[k];
-    return 0;
-  });
+  order.sort((x, y) => head[x] - head[y] || stamp[x] - stamp[y]);
   const out: NameMetrics = {
     channel: new Array(n).fill(0),
     version: new Array(n).fill(0),
@@ -59,14 +63,28 @@ export function condaMetrics(
   const levels = [out.channel, out.version, out.build, out.arch, out.timestamp];
   const step = [0, 0, 0, 0, 0];
   for (let k = 1; k < n; k++) {
-    const a = keys[order[k - 1]];
-    const b = keys[order[k]];
-    const p = a.findIndex((x, i) => x !== b[i]);
+    const x = order[k - 1];
+    const y = order[k];
+    const p = firstDifference(x, y);
     if (p >= 0) {
       step[p]++;
       for (let q = p + 1; q < step.length; q++) step[q] = 0;
     }
-    for (let l = 0; l < levels.length; l++) levels[l][order[k]] = step[l];
+    for (let l = 0; l < levels.length; l++) levels[l][y] = step[l];
   }
   return out;
+
+  /** The first key position where two records differ (0 channel … 4 timestamp), or -1. */
+  function firstDifference(x: number, y: number): number {
+    const a = records[x];
+    const b = records[y];
+    const sameChannel = chan[x] === chan[y];
+    const sameVersion = vr[x] === vr[y];
+    if (!(disabled ? sameVersion : sameChannel)) return 0;
+    if (!(disabled ? sameChannel : sameVersion)) return 1;
+    if (a.build_number !== b.build_number) return 2;
+    if ((a.subdir === "noarch") !== (b.subdir === "noarch")) return 3;
+    if ((a.timestamp ?? 0) !== (b.timestamp ?? 0)) return 4;
+    return -1;
+  }
 }

@@ -50,6 +50,25 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
   snapshot();
   const firstConflicts = sat.stats.conflicts;
+  /**
+   * Whether every dependency of `r` is met by what is installed now (or names nothing installed):
+   * the timestamp level only moves a package to a sibling build, and a sibling that needs, say,
+   * another python is ruled out by the locks of the levels above anyway — asking would cost a query.
+   */
+  const fitsCurrent = (r: PackageRecord): boolean => {
+    for (const d of r.depends) {
+      let s: SolverSpec;
+      try {
+        s = problem.spec(d);
+      } catch {
+        return false;
+      }
+      const there = current.get(s.name);
+      if (there && !s.matches(there)) return false;
+    }
+    return true;
+  };
+
   const isVirtual = (n: string) => n.startsWith("__");
   // The requested names, each ranked among the candidates every requested spec of it allows
   // (conda's reduced index keeps only those for an explicitly requested name).
@@ -105,7 +124,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     return true;
   };
 
-  if (cannotImprove(problem, current, opts.favored, feasible)) {
+  if (cannotImprove(problem, current, opts.favored, feasible, new Set(reqNames), fitsCurrent)) {
     opts.onQueries?.(0);
     return [...current.values()];
   }
@@ -217,25 +236,6 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     problem.channelRank(r) === problem.channelRank(o) &&
     r.build_number === o.build_number &&
     (r.subdir === "noarch") === (o.subdir === "noarch");
-
-  /**
-   * Whether every dependency of `r` is met by what is installed now (or names nothing installed):
-   * the timestamp level only moves a package to a sibling build, and a sibling that needs, say,
-   * another python is ruled out by the locks of the levels above anyway — asking would cost a query.
-   */
-  const fitsCurrent = (r: PackageRecord): boolean => {
-    for (const d of r.depends) {
-      let s: SolverSpec;
-      try {
-        s = problem.spec(d);
-      } catch {
-        return false;
-      }
-      const there = current.get(s.name);
-      if (there && !s.matches(there)) return false;
-    }
-    return true;
-  };
 
   /** conda's timestamp level for one name: the newest of the builds its key otherwise ties with. */
   const newestBuild = (name: string): void => {
@@ -387,23 +387,49 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       sum = next;
       proved = sum === 0;
     }
-    const lockGuard = sat.newVar();
-    sat.addClause([lockGuard]);
-    atMostSum(sat, groups, sum, lockGuard);
+    if (sum === 0) {
+      // every chosen rank is 0 and stays so: plain unit clauses, no counter
+      for (const g of groups)
+        for (let i = 0; i < g.vars.length; i++) if (g.ranks[i] > 0) sat.addClause([-g.vars[i]]);
+    } else {
+      const lockGuard = sat.newVar();
+      sat.addClause([lockGuard]);
+      atMostSum(sat, groups, sum, lockGuard);
+    }
     return proved;
   };
 
   /**
    * conda's per-record penalties (channel, version, build, arch, timestamp steps) over the given
    * candidates of a name that are in its reduced index (the others can never be installed).
+   * Whether a candidate is in it costs parsing its dependencies, so only the candidates ranked at
+   * or above the installed one are checked: those decide the installed one's penalties, while a
+   * dropped record further down would only lower the penalties of records worse than it (and an
+   * absent name's penalties count only once an improvement installs it).
    */
   const metricGroups = (name: string, vars: number[]): Record<keyof NameMetrics, RankedGroup> => {
-    const live = vars.filter(feasible);
-    const m = condaMetrics(
-      live.map((v) => problem.recordOf(v)!),
-      (r) => problem.channelRank(r),
-      problem.channelPriority,
-    );
+    const rank = (r: PackageRecord) => problem.channelRank(r);
+    const metricsOver = (vs: number[]) =>
+      condaMetrics(
+        vs.map((v) => problem.recordOf(v)!),
+        rank,
+        problem.channelPriority,
+      );
+    let live = vars;
+    let m = metricsOver(live);
+    const chosen = vars.indexOf(currentVar.get(name) ?? 0);
+    if (chosen >= 0) {
+      const levels = [m.channel, m.version, m.build, m.arch, m.timestamp];
+      const atOrAbove = (i: number) => {
+        for (const l of levels) if (l[i] !== l[chosen]) return l[i] < l[chosen];
+        return true;
+      };
+      const dropped = new Set(vars.filter((v, i) => atOrAbove(i) && !feasible(v)));
+      if (dropped.size) {
+        live = vars.filter((v) => !dropped.has(v));
+        m = metricsOver(live);
+      }
+    }
     return {
       channel: { name, vars: live, ranks: m.channel },
       version: { name, vars: live, ranks: m.version },
@@ -554,7 +580,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
  * optimum: no tracked feature is active, and every chosen (non-virtual) record is either the
  * installed record to keep or has no candidate of its name in conda's reduced index that conda's
  * key ranks above it — channel (flexible), version, channel (disabled), build number, arch over
- * noarch, timestamp. Then every level's penalty is 0 for every name. Most requests end here; in a
+ * noarch, timestamp (a newer sibling only if it fits what is installed, as the timestamp pass
+ * asks no more) — and that would not add a tracked feature. Then no level can improve. Most requests end here; in a
  * fresh process this saves running the pass's code at all.
  */
 function cannotImprove(
@@ -562,6 +589,8 @@ function cannotImprove(
   current: Map<string, PackageRecord>,
   favored: Map<string, PackageRecord> | undefined,
   feasible: (v: number) => boolean,
+  requested: ReadonlySet<string>,
+  fits: (r: PackageRecord) => boolean,
 ): boolean {
   const disabled = problem.channelPriority === "disabled";
   for (const [name, r] of current) {
@@ -580,10 +609,19 @@ function cannotImprove(
     const mine = key(v, r);
     for (let i = 0; i < e.records.length; i++) {
       const u = e.firstVar + i;
-      if (u === v || !feasible(u)) continue;
+      if (u === v) continue;
       const k = key(u, e.records[i]);
-      for (let j = 0; j < k.length; j++) {
-        if (k[j] < mine[j]) return false;
+      // A featured build would add a tracked feature, and conda counts features before anything
+      // but the requested packages' channels and versions: only there can it be better.
+      const featured = e.records[i].track_features.length > 0;
+      if (featured && !requested.has(name)) continue;
+      for (let j = 0; j < (featured ? 2 : k.length); j++) {
+        // (newer but otherwise equal: the timestamp pass only moves to a sibling that fits)
+        if (k[j] < mine[j]) {
+          // (feasibility last: it parses the candidate's dependencies)
+          if ((j === k.length - 1 && !fits(e.records[i])) || !feasible(u)) break;
+          return false;
+        }
         if (k[j] > mine[j]) break;
       }
     }
