@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { appendFile, lstat, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { appendFile, lstat, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { TaipanError } from "../conda/errors.js";
 import type { PackageRecord } from "../conda/package-record.js";
@@ -87,6 +87,44 @@ export class PackageCache {
       if (await this.isValidExtracted(dir, record, validate)) return dir;
     }
     return undefined;
+  }
+
+  /**
+   * `lookup` for many records at once: each cache directory is listed once, and only the records
+   * whose extracted directory is there are opened (a plan of 1,500 packages against an empty cache
+   * was 1,500 failed opens one after another, ~100 ms).
+   */
+  async lookupAll(
+    records: readonly PackageRecord[],
+    validate: "quick" | "full" = "quick",
+  ): Promise<(string | undefined)[]> {
+    const listed = await Promise.all(
+      this.dirs.map(async (d) => {
+        try {
+          return new Set(await readdir(d));
+        } catch {
+          return new Set<string>();
+        }
+      }),
+    );
+    const out = new Array<string | undefined>(records.length).fill(undefined);
+    let next = 0;
+    const worker = async () => {
+      while (next < records.length) {
+        const i = next++;
+        const [stem] = splitArchiveExtension(records[i].fn);
+        for (let k = 0; k < this.dirs.length; k++) {
+          if (!listed[k].has(stem)) continue;
+          const dir = join(this.dirs[k], stem);
+          if (await this.isValidExtracted(dir, records[i], validate)) {
+            out[i] = dir;
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, records.length) }, worker));
+    return out;
   }
 
   private async isValidExtracted(

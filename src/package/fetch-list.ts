@@ -6,8 +6,6 @@ export async function recordsToFetch(
   records: readonly PackageRecord[],
   pkgsDirs: readonly string[],
 ): Promise<PackageRecord[]> {
-  const cache = new PackageCache([...pkgsDirs]);
-  const out: PackageRecord[] = [];
-  for (const r of records) if ((await cache.lookup(r)) === undefined) out.push(r);
-  return out;
+  const found = await new PackageCache([...pkgsDirs]).lookupAll(records);
+  return records.filter((_, i) => found[i] === undefined);
 }

@@ -4,6 +4,7 @@ import { OfflineCacheMissError, RepodataFetchError } from "./errors.js";
 import type { HttpClient } from "./fetch.js";
 import { type CacheState, HttpCache, maxAgeSeconds } from "./http-cache.js";
 import { redactUrl } from "../conda/url-credentials.js";
+import { readWholeFile } from "../fs/read-whole.js";
 
 /** conda re-checks whether a `.zst` appeared every 7 days (CHECK_ALTERNATE_FORMAT_INTERVAL). */
 const ALTERNATE_FORMAT_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -172,7 +173,7 @@ async function readLocal(base: string, variants: string[], decode: Decoder): Pro
       try {
         const st = await fh.stat({ bigint: true });
         identity = `file:${path}|${variant}|${st.size}|${st.mtimeNs}|${st.ino}|${st.dev}`;
-        raw = await fh.readFile();
+        raw = await readWholeFile(fh);
       } finally {
         await fh.close();
       }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { PackageRecord } from "../conda/package-record.js";
 import { redactUrl } from "../conda/url-credentials.js";
@@ -14,6 +14,7 @@ import { HttpCache } from "./http-cache.js";
 import { fetchShardIndex, ShardedSubdir } from "./shards.js";
 import { SparseRepodata } from "./sparse-index.js";
 import { specName } from "./spec-name.js";
+import { readWholeFile } from "../fs/read-whole.js";
 
 export interface GatewayOptions extends FetchOptions {
   /** Cache directory (conda's `pkgs/cache`); repodata goes to `<cacheDir>/repodata`, shards to `<cacheDir>/shards`. */
@@ -340,7 +341,7 @@ async function readSavedIndex(
   identity: string,
 ): Promise<{ bytes: Buffer; identity: string } | undefined> {
   try {
-    return { bytes: await readFile(file), identity };
+    return { bytes: await readWholeFile(file), identity };
   } catch {
     return undefined; // first load of these bytes
   }

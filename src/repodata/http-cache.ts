@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { redactUrl } from "../conda/url-credentials.js";
 import { writeFileAtomic } from "../fs/write-atomic.js";
+import { readWholeFile } from "../fs/read-whole.js";
 
 /** What we remember about one cached URL (a subdir's repodata, or a shard index). */
 export interface CacheState {
@@ -68,7 +69,7 @@ export class HttpCache {
     if (!state?.body || !state.sha256) return undefined;
     let data: Buffer;
     try {
-      data = await readFile(join(this.dir, state.body));
+      data = await readWholeFile(join(this.dir, state.body));
     } catch {
       return undefined;
     }

@@ -200,6 +200,24 @@ describe("PackageCache.ensure", () => {
     assert.equal(await new PackageCache([freshCache(), second]).lookup(r), d);
   });
 
+  it("lookupAll answers as lookup does for each record, listing each directory once", async () => {
+    const first = freshCache();
+    const second = freshCache();
+    const [a, b, c] = await Promise.all(FILES.map((f) => httpRecord(f)));
+    const [da] = await new PackageCache([first]).ensure([a]);
+    const [db] = await new PackageCache([second]).ensure([b]);
+    // an entry whose marker names another artifact does not count
+    await mkdir(join(second, c.distName, "info"), { recursive: true });
+    await writeFile(
+      join(second, c.distName, "info", "repodata_record.json"),
+      JSON.stringify({ fn: "other" }),
+    );
+    const cache = new PackageCache([first, join(tmp, "missing-dir"), second]);
+    const all = await cache.lookupAll([a, b, c, a]);
+    assert.deepEqual(all, [da, db, undefined, da]);
+    for (const [i, r] of [a, b, c].entries()) assert.equal(await cache.lookup(r), all[i]);
+  });
+
   it("reads CONDA_PKGS_DIRS before pkgs_dirs", () => {
     assert.deepEqual(pkgsDirsFrom(["/c/pkgs"], { CONDA_PKGS_DIRS: "/a/pkgs, /b/pkgs" }), [
       "/a/pkgs",
