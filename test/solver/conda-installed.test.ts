@@ -183,4 +183,30 @@ describe("conda's test_solve.py cases with installed packages and pins", () => {
     }).records;
     assert.deepEqual(dists(s3), sorted([...base, "system-5.8-1", ...added]));
   });
+
+  it("update_specs changes as few installed packages as it can before it maximises the others", () => {
+    // d's newest build needs b and c upgraded, its other build only a: conda's update count
+    // (eq_u, before the other packages' builds) changes one installed package, not two
+    const rec = (name: string, version: string, bn: number, depends: string[] = []) =>
+      PackageRecord.fromJson(
+        { name, version, build: `h_${bn}`, build_number: bn, depends },
+        { channel: "c", subdir: "linux-64" },
+      );
+    const all = [
+      ...["a", "b", "c"].flatMap((n) => [rec(n, "1", 0), rec(n, "2", 0)]),
+      rec("d", "1", 0, ["a >=2"]),
+      rec("d", "1", 1, ["b >=2", "c >=2"]),
+      rec("x", "1", 0, ["d"]),
+    ];
+    const idx = { get: (n: string) => all.filter((r) => r.name === n) };
+    const installed = all.filter((r) => ["a", "b", "c"].includes(r.name) && r.version === "1");
+    const got = solve({
+      specs: ["x"],
+      index: idx,
+      virtualPackages: vp,
+      installed,
+      updateModifier: "update_specs",
+    }).records;
+    assert.deepEqual(dists(got), ["a-2-h_0", "b-1-h_0", "c-1-h_0", "d-1-h_0", "x-1-h_0"]);
+  });
 });

@@ -400,6 +400,44 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
 
   /**
+   * conda's update count (eq_u): fewer installed packages moved off the record to keep (removing
+   * one counts too), minimised like {@link minimizeSum} over the literals "this one is not kept";
+   * false when a query ran out of `queryBudget` before the count was proved least.
+   */
+  const minimizeChanges = (keep: [string, PackageRecord][], queryBudget: number): boolean => {
+    const lits = keep.map(([, r]) => -problem.varOfRecord(r));
+    const changed = () => keep.filter(([n, r]) => current.get(n) !== r).length;
+    let count = changed();
+    let proved = count === 0;
+    while (count > 0 && queries < maxQueries && !opts.signal?.aborted) {
+      for (const lock of pendingLocks.splice(0)) {
+        const vars = lock();
+        if (vars.length) sat.addClause(vars);
+      }
+      const guard = sat.newVar();
+      atMostTrue(sat, lits, count - 1, guard);
+      queries++;
+      const r = sat.solve({ assumptions: [guard], conflictBudget: queryBudget, signal: opts.signal });
+      // read the model before adding clauses: a new clause may undo the assignment
+      if (r === "sat") snapshot();
+      sat.addClause([-guard]);
+      if (r !== "sat") {
+        proved = r === "unsat";
+        break;
+      }
+      count = changed();
+      proved = count === 0;
+    }
+    if (count === 0) for (const l of lits) sat.addClause([-l]);
+    else {
+      const lockGuard = sat.newVar();
+      sat.addClause([lockGuard]);
+      atMostTrue(sat, lits, count, lockGuard);
+    }
+    return proved;
+  };
+
+  /**
    * conda's per-record penalties (channel, version, build, arch, timestamp steps) over the given
    * candidates of a name that are in its reduced index (the others can never be installed).
    * Whether a candidate is in it costs parsing its dependencies, so only the candidates ranked at
@@ -501,6 +539,17 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     true,
   );
 
+  // Proving a level optimal can take far more search than the whole solve did (index4's build sum
+  // over the other packages: 120 conflicts, where everything before had needed 8), so each query
+  // of the levels below gets a budget scaled to the first solve; a level whose query runs out
+  // keeps what it has, and the per-name passes at the end settle the rest.
+  const proofBudget = Math.min(budget, 10 + firstConflicts);
+
+  // conda's update count (eq_u), when installed packages are kept where possible (update_specs):
+  // as few of them changed as the request allows, before anything else is maximised
+  const keep = [...(opts.favored ?? [])].filter(([n, r]) => !isVirtual(n) && problem.varOfRecord(r) > 0);
+  let proved = minimizeChanges(keep, proofBudget);
+
   // 5. everything else: conda's eq_c, eq_v, eq_b and eq_a, sums over every other package
   // (installed records to keep aside, as keepFavored keeps them), then prune, then the timestamps
   // of all (eq_t with eq_req_t). Proving a sum optimal re-solves the whole problem, which on a
@@ -534,16 +583,11 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     for (const e of problem.loadedNames()) if (current.has(e.name) && !isVirtual(e.name)) out.push(e.name);
     return out;
   };
-  // (each sum is locked, at 0 too: the next level's query would otherwise trade it away). Proving
-  // such a sum optimal can take far more search than the whole solve did (index4's build sum: 120
-  // conflicts, where everything before had needed 8), so each query of these levels gets a budget
-  // scaled to the first solve; a level whose query runs out keeps what it has, and the per-name
-  // passes below settle the rest.
-  const proofBudget = Math.min(budget, 10 + firstConflicts);
-  // A level left unproved ends the sums: a later sum's lock could keep the earlier level from
-  // the improvement the per-name passes would still find (conda's test_prune_1 lost a numexpr
-  // version to the build sum that way).
-  let proved = sumsFit;
+  // Each sum is locked, at 0 too: the next level's query would otherwise trade it away. A level
+  // left unproved ends the sums: a later sum's lock could keep the earlier level from the
+  // improvement the per-name passes would still find (conda's test_prune_1 lost a numexpr version
+  // to the build sum that way).
+  proved &&= sumsFit;
   for (const level of ["channel", "version", "build", "arch"] as const)
     proved &&= minimizeSum(
       others().map((g) => g[level]),
@@ -577,8 +621,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
 
 /**
  * True when the pass below could not change anything, so the greedy solution is already conda's
- * optimum: no tracked feature is active, and every chosen (non-virtual) record is either the
- * installed record to keep or has no candidate of its name in conda's reduced index that conda's
+ * optimum: every installed record to keep is kept, no tracked feature is active, and every chosen
+ * (non-virtual) record is either the installed record to keep or has no candidate of its name in conda's reduced index that conda's
  * key ranks above it — channel (flexible), version, channel (disabled), build number, arch over
  * noarch, timestamp (a newer sibling only if it fits what is installed, as the timestamp pass
  * asks no more) — and that would not add a tracked feature. Then no level can improve. Most requests end here; in a
@@ -593,6 +637,8 @@ function cannotImprove(
   fits: (r: PackageRecord) => boolean,
 ): boolean {
   const disabled = problem.channelPriority === "disabled";
+  // an installed package moved off the record to keep: the update count may come down
+  for (const [name, f] of favored ?? []) if (!name.startsWith("__") && current.get(name) !== f) return false;
   for (const [name, r] of current) {
     if (r.track_features.length > 0) return false;
     if (name.startsWith("__") || favored?.get(name) === r) continue;
@@ -672,9 +718,14 @@ function atMostSum(sat: CdclSolver, groups: RankedGroup[], bound: number, guard:
       inputs.push(u);
     }
   }
-  const n = inputs.length;
+  atMostTrue(sat, inputs, bound, guard);
+}
+
+/** "At most `bound` of the literals `x` are true" while `guard` is (Sinz's sequential counter). */
+function atMostTrue(sat: CdclSolver, x: readonly number[], bound: number, guard: number): void {
+  const n = x.length;
   if (bound <= 0) {
-    for (const x of inputs) sat.addClause([-guard, -x]);
+    for (const l of x) sat.addClause([-guard, -l]);
     return;
   }
   if (n <= bound) return;
@@ -685,7 +736,6 @@ function atMostSum(sat: CdclSolver, groups: RankedGroup[], bound: number, guard:
     for (let j = 0; j < bound; j++) row.push(sat.newVar());
     s.push(row);
   }
-  const x = inputs;
   sat.addClause([-guard, -x[0], s[0][0]]);
   for (let j = 1; j < bound; j++) sat.addClause([-guard, -s[0][j]]);
   for (let i = 1; i < n - 1; i++) {
