@@ -29,8 +29,9 @@ export interface ImproveOptions {
  * resolve.py `Resolve.solve`), each level a sum of per-record penalties (metrics.ts): the
  * requested packages' channel and version steps, the number of tracked features, featureless
  * builds where a featured one fits the active features, the requested packages' build-number and
- * noarch steps, the same four sums over every other package, the number of packages no spec names
- * (prune), and last the timestamps. Ranks count only what conda's reduced index keeps. The greedy
+ * noarch steps, how many installed packages to keep were changed (update_specs), the same four
+ * sums over every other package, the number of packages no spec names (prune), and last the
+ * timestamps. Ranks count only what conda's reduced index keeps. The greedy
  * first solution follows the same order locally; this pass makes it global. Each level asks the
  * SAT core for a better solution under an assumption (an incremental call: "is there one whose sum
  * is below this?" — a sequential-counter bound — or, per package, "one where this package is
