@@ -441,8 +441,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   /**
    * conda's per-record penalties (channel, version, build, arch, timestamp steps) over the given
    * candidates of a name that are in its reduced index (the others can never be installed).
-   * Whether a candidate is in it costs parsing its dependencies, so only the candidates ranked at
-   * or above the installed one are checked: those decide the installed one's penalties, while a
+   * Whether a candidate is in it costs parsing its dependencies, so only the candidates ranked
+   * above the installed one are checked: those decide the installed one's penalties, while a
    * dropped record further down would only lower the penalties of records worse than it (and an
    * absent name's penalties count only once an improvement installs it).
    */
@@ -459,11 +459,11 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     const chosen = vars.indexOf(currentVar.get(name) ?? 0);
     if (chosen >= 0) {
       const levels = [m.channel, m.version, m.build, m.arch, m.timestamp];
-      const atOrAbove = (i: number) => {
+      const above = (i: number) => {
         for (const l of levels) if (l[i] !== l[chosen]) return l[i] < l[chosen];
-        return true;
+        return false;
       };
-      const dropped = new Set(vars.filter((v, i) => atOrAbove(i) && !feasible(v)));
+      const dropped = new Set(vars.filter((v, i) => above(i) && !feasible(v)));
       if (dropped.size) {
         live = vars.filter((v) => !dropped.has(v));
         m = metricsOver(live);
