@@ -137,16 +137,19 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // Locks are only needed by later queries: keep them pending (as thunks, so the variables are
   // not even collected when no query follows) and add them just before a query.
   const pendingLocks: (() => number[])[] = [];
+  const flushLocks = () => {
+    for (const lock of pendingLocks.splice(0)) {
+      const vars = lock();
+      if (vars.length) sat.addClause(vars);
+    }
+  };
 
   /** Is there a solution where at least one of `vars` is installed (and all `forbid` are not)? */
   const attempt = (vars: number[], forbid: number[] = []): boolean => {
     if (queries >= maxQueries || opts.signal?.aborted) return false;
     if (vars.length === 0 && forbid.length === 0) return false;
     queries++;
-    for (const lock of pendingLocks.splice(0)) {
-      const vars = lock();
-      if (vars.length) sat.addClause(vars);
-    }
+    flushLocks();
     const s = sat.newVar();
     if (vars.length) sat.addClause([-s, ...vars]);
     for (const f of forbid) sat.addClause([-s, -f]);
@@ -194,40 +197,46 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     return true;
   };
 
-  const maximizeVersion = (name: string): void => {
-    if (keepFavored(name)) return;
-    for (;;) {
-      const cv = currentVar.get(name);
-      if (!cv) return;
-      const cur = vr(cv);
-      if (cur === 0) break; // already the highest version there is
-      const better = varsWhere(name, (v) => vr(v) < cur);
-      if (!better.length || !attempt(better)) break;
-    }
-    const cv = currentVar.get(name);
-    if (cv) lock(name, (v) => vr(v) <= vr(cv));
-  };
+  type Compare = (v: number, r: PackageRecord, cv: number, cur: PackageRecord) => boolean;
 
-  const maximizeBuild = (name: string): void => {
+  /**
+   * One name's per-name pass: the installed record to keep stays if it is current; otherwise the
+   * name moves to a candidate `better` than its current record for as long as a solution allows,
+   * and is then locked to the candidates `noWorse` than the record reached. `settled` says when no
+   * candidate can be better (and spares the scan).
+   */
+  const climb = (name: string, better: Compare, noWorse: Compare, settled?: (cv: number) => boolean) => {
     if (keepFavored(name)) return;
     for (;;) {
       const cv = currentVar.get(name);
       const cur = current.get(name);
       if (!cv || !cur) return;
-      const better = varsWhere(
-        name,
-        (v, r) =>
-          vr(v) === vr(cv) &&
-          r.build_number > cur.build_number &&
-          r.track_features.length <= cur.track_features.length,
-      );
-      if (!better.length || !attempt(better)) break;
+      if (settled?.(cv)) break;
+      const up = varsWhere(name, (v, r) => better(v, r, cv, cur));
+      if (!up.length || !attempt(up)) break;
     }
     const cv = currentVar.get(name);
     const cur = current.get(name);
-    if (cv && cur)
-      lock(name, (v, r) => vr(v) < vr(cv) || (vr(v) === vr(cv) && r.build_number >= cur.build_number));
+    if (cv && cur) lock(name, (v, r) => noWorse(v, r, cv, cur));
   };
+
+  const maximizeVersion = (name: string): void =>
+    climb(
+      name,
+      (v, _r, cv) => vr(v) < vr(cv),
+      (v, _r, cv) => vr(v) <= vr(cv),
+      (cv) => vr(cv) === 0, // already the highest version there is
+    );
+
+  const maximizeBuild = (name: string): void =>
+    climb(
+      name,
+      (v, r, cv, cur) =>
+        vr(v) === vr(cv) &&
+        r.build_number > cur.build_number &&
+        r.track_features.length <= cur.track_features.length,
+      (v, r, cv, cur) => vr(v) < vr(cv) || (vr(v) === vr(cv) && r.build_number >= cur.build_number),
+    );
 
   const requested = opts.requested.filter((n) => !isVirtual(n));
 
@@ -239,27 +248,16 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     (r.subdir === "noarch") === (o.subdir === "noarch");
 
   /** conda's timestamp level for one name: the newest of the builds its key otherwise ties with. */
-  const newestBuild = (name: string): void => {
-    if (keepFavored(name)) return;
-    for (;;) {
-      const cv = currentVar.get(name);
-      const cur = current.get(name);
-      if (!cv || !cur) return;
-      const better = varsWhere(
-        name,
-        (v, r) =>
-          sameButTimestamp(v, r, cv, cur) &&
-          (r.timestamp ?? 0) > (cur.timestamp ?? 0) &&
-          fitsCurrent(r) &&
-          feasible(v),
-      );
-      if (!better.length || !attempt(better)) break;
-    }
-    const cv = currentVar.get(name);
-    const cur = current.get(name);
-    if (cv && cur)
-      lock(name, (v, r) => !sameButTimestamp(v, r, cv, cur) || (r.timestamp ?? 0) >= (cur.timestamp ?? 0));
-  };
+  const newestBuild = (name: string): void =>
+    climb(
+      name,
+      (v, r, cv, cur) =>
+        sameButTimestamp(v, r, cv, cur) &&
+        (r.timestamp ?? 0) > (cur.timestamp ?? 0) &&
+        fitsCurrent(r) &&
+        feasible(v),
+      (v, r, cv, cur) => !sameButTimestamp(v, r, cv, cur) || (r.timestamp ?? 0) >= (cur.timestamp ?? 0),
+    );
 
   /** conda's metrics of a name's candidates (the requested names' among what their specs allow). */
   const metricsOf = (name: string): Record<keyof NameMetrics, RankedGroup> => {
@@ -347,11 +345,54 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
 
   /**
+   * The descent every summed level makes: while `value()` is above 0, ask for a solution under
+   * `boundBelow(value - 1, guard)` (an assumption, retired after the query) and keep each one
+   * found; then `lock` the value reached for good. False when a query ran out of `queryBudget`
+   * conflicts first: the level is not proved optimal.
+   */
+  const descend = (
+    value: () => number,
+    boundBelow: (bound: number, guard: number) => void,
+    lock: (reached: number) => void,
+    queryBudget: number,
+  ): boolean => {
+    let reached = value();
+    let proved = reached === 0;
+    while (reached > 0 && queries < maxQueries && !opts.signal?.aborted) {
+      flushLocks();
+      const guard = sat.newVar();
+      boundBelow(reached - 1, guard);
+      queries++;
+      const r = sat.solve({ assumptions: [guard], conflictBudget: queryBudget, signal: opts.signal });
+      // read the model before adding clauses: a new clause may undo the assignment
+      if (r === "sat") snapshot();
+      sat.addClause([-guard]);
+      if (r !== "sat") {
+        proved = r === "unsat";
+        break;
+      }
+      const next = value();
+      if (next >= reached) break; // (cannot happen: the bound was below)
+      reached = next;
+      proved = reached === 0;
+    }
+    lock(reached);
+    return proved;
+  };
+
+  /** A permanent "at most `bound`" through an always-true guard. */
+  const forGood = (bound: (guard: number) => void) => {
+    const guard = sat.newVar();
+    sat.addClause([guard]);
+    bound(guard);
+  };
+
+  /**
    * Minimises the sum of the chosen candidates' ranks over `groups` (each query: "a solution whose
    * sum is below the current one?"), then locks the sum reached. `lockZero: false` skips the lock
    * when the sum is already 0 and per-name locks that follow keep every name at rank 0 anyway.
-   * A query that runs out of `queryBudget` conflicts ends the level where it is; then (or when the
-   * sum is too big to encode) the result is false: the level is not proved optimal.
+   * False when the level is not proved optimal (a query ran out of `queryBudget`, or the sum is
+   * too big to encode).
    */
   const minimizeSum = (groups: RankedGroup[], lockZero: boolean, queryBudget = budget): boolean => {
     const sumNow = (): number => {
@@ -363,79 +404,38 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       }
       return sum;
     };
-    let sum = sumNow();
+    const sum = sumNow();
     if (sum === 0 && !lockZero) return true;
     if (encodingSize(groups, sum) > MAX_SUM_ENCODING) return false;
-    let proved = sum === 0;
-    while (sum > 0 && queries < maxQueries && !opts.signal?.aborted) {
-      for (const lock of pendingLocks.splice(0)) {
-        const vars = lock();
-        if (vars.length) sat.addClause(vars);
-      }
-      const guard = sat.newVar();
-      atMostSum(sat, groups, sum - 1, guard);
-      queries++;
-      const r = sat.solve({ assumptions: [guard], conflictBudget: queryBudget, signal: opts.signal });
-      // read the model before adding clauses: a new clause may undo the assignment
-      if (r === "sat") snapshot();
-      sat.addClause([-guard]);
-      if (r !== "sat") {
-        proved = r === "unsat";
-        break;
-      }
-      const next = sumNow();
-      if (next >= sum) break; // (cannot happen: the bound was sum - 1)
-      sum = next;
-      proved = sum === 0;
-    }
-    if (sum === 0) {
-      // every chosen rank is 0 and stays so: plain unit clauses, no counter
-      for (const g of groups)
-        for (let i = 0; i < g.vars.length; i++) if (g.ranks[i] > 0) sat.addClause([-g.vars[i]]);
-    } else {
-      const lockGuard = sat.newVar();
-      sat.addClause([lockGuard]);
-      atMostSum(sat, groups, sum, lockGuard);
-    }
-    return proved;
+    return descend(
+      sumNow,
+      (bound, guard) => atMostSum(sat, groups, bound, guard),
+      (reached) => {
+        // at 0, every chosen rank is 0 and stays so: plain unit clauses, no counter
+        if (reached > 0) forGood((guard) => atMostSum(sat, groups, reached, guard));
+        else
+          for (const g of groups)
+            for (let i = 0; i < g.vars.length; i++) if (g.ranks[i] > 0) sat.addClause([-g.vars[i]]);
+      },
+      queryBudget,
+    );
   };
 
   /**
    * conda's update count (eq_u): fewer installed packages moved off the record to keep (removing
-   * one counts too), minimised like {@link minimizeSum} over the literals "this one is not kept";
-   * false when a query ran out of `queryBudget` before the count was proved least.
+   * one counts too), minimised like {@link minimizeSum} over the literals "this one is not kept".
    */
   const minimizeChanges = (keep: [string, PackageRecord][], queryBudget: number): boolean => {
     const lits = keep.map(([, r]) => -problem.varOfRecord(r));
-    const changed = () => keep.filter(([n, r]) => current.get(n) !== r).length;
-    let count = changed();
-    let proved = count === 0;
-    while (count > 0 && queries < maxQueries && !opts.signal?.aborted) {
-      for (const lock of pendingLocks.splice(0)) {
-        const vars = lock();
-        if (vars.length) sat.addClause(vars);
-      }
-      const guard = sat.newVar();
-      atMostTrue(sat, lits, count - 1, guard);
-      queries++;
-      const r = sat.solve({ assumptions: [guard], conflictBudget: queryBudget, signal: opts.signal });
-      // read the model before adding clauses: a new clause may undo the assignment
-      if (r === "sat") snapshot();
-      sat.addClause([-guard]);
-      if (r !== "sat") {
-        proved = r === "unsat";
-        break;
-      }
-      count = changed();
-      proved = count === 0;
-    }
-    if (count === 0) for (const l of lits) sat.addClause([-l]);
-    else {
-      const lockGuard = sat.newVar();
-      sat.addClause([lockGuard]);
-      atMostTrue(sat, lits, count, lockGuard);
-    }
-    return proved;
+    return descend(
+      () => keep.filter(([n, r]) => current.get(n) !== r).length,
+      (bound, guard) => atMostTrue(sat, lits, bound, guard),
+      (reached) => {
+        if (reached > 0) forGood((guard) => atMostTrue(sat, lits, reached, guard));
+        else for (const l of lits) sat.addClause([-l]);
+      },
+      queryBudget,
+    );
   };
 
   /**
