@@ -7,7 +7,8 @@
 // no timestamps.
 //   node --import tsx bench/objective-gap.ts [--runs 3000] [--seed 7] [--channels 1|2]
 //     [--priority strict|flexible|disabled] [--noarch] [--timestamps] [--builds N]
-//     [--names N] [--min-records N] [--max-records N] [--reachable] [--records] [--examples N]
+//     [--names N] [--min-records N] [--max-records N] [--reachable] [--installed] [--records]
+//     [--examples N]
 // --builds N draws build numbers 0..N-1 (default 1, or 2 when --channels 2 / --noarch /
 // --timestamps / --builds is given; those modes also default to 4 names and 6-20 records, so the
 // same name and version in both channels and subdirs is common). --records adds each example's
@@ -16,6 +17,7 @@ import fc from "fast-check";
 import { PackageRecord } from "../src/conda/package-record.js";
 import type { ChannelPriority } from "../src/solver/conda/candidates.js";
 import { solve } from "../src/solver/conda/solve.js";
+import { parseSolverSpec } from "../src/solver/conda/spec.js";
 import { CondaObjective, compareObjectives, LEVELS } from "../test/solver/conda-objective.js";
 import {
   type Env,
@@ -44,7 +46,8 @@ const extended = channelCount > 1 || noarch || timestamps || argv.includes("--bu
 const builds = opt("--builds", extended ? 2 : 1);
 const NAMES = ["a", "b", "c", "d", "e", "f"].slice(0, opt("--names", extended ? 4 : 5));
 const CHANNELS = ["c0", "c1"].slice(0, channelCount);
-const { problemArb } = randomChannelArbs({
+const withInstalled = argv.includes("--installed");
+const { problemArb, specArb } = randomChannelArbs({
   names: NAMES,
   maxRecords: opt("--max-records", extended ? 20 : 12),
   ...(extended ? { minRecords: opt("--min-records", 6), size: "max" as const } : {}),
@@ -70,13 +73,18 @@ const label = (r: PackageRecord) => (extended ? `${r.channel}::${r.subdir}/${r.d
 
 const oracleOptions = { priority, channelRank, reachable };
 
+// (the first request is drawn only with --installed: the other modes keep their random stream)
+const cases = withInstalled
+  ? fc.tuple(problemArb, fc.array(specArb, { minLength: 1, maxLength: 2 }))
+  : problemArb.map((p) => [p, [] as string[]] as const);
+
 let solved = 0;
 let ties = 0;
 const odd = { outsideIndex: 0, invalid: 0, taipanUnsat: 0, noEnv: 0 };
 const oddExamples: unknown[] = [];
 const gaps: { level: string; request: string[]; taipan: string[]; conda: string[]; obj: string }[] = [];
 fc.assert(
-  fc.property(problemArb, ({ records, request }) => {
+  fc.property(cases, ([{ records, request }, first]) => {
     const recs = records.map(toRecord);
     const index = extended
       ? {
@@ -85,11 +93,31 @@ fc.assert(
           channelRank,
         }
       : { get: (n: string) => recs.filter((r) => r.name === n) };
-    const objective = new CondaObjective(recs, request, oracleOptions);
-    const envs = validEnvs(NAMES, [...objective.reduced.values()].flat(), request);
+    // --installed: the request goes into the environment taipan made for `first`, its packages
+    // kept where possible (update_specs); they stay installed, at some version
+    let installed: PackageRecord[] = [];
+    if (withInstalled) {
+      try {
+        installed = solve({ specs: first, index, channelPriority: priority }).records;
+      } catch {
+        return; // no environment to start from
+      }
+    }
+    const objective = new CondaObjective(recs, request, {
+      ...oracleOptions,
+      ...(withInstalled ? { installed: new Map(installed.map((r) => [r.name, r])) } : {}),
+    });
+    const requestedNames = new Set(request.map((q) => parseSolverSpec(q).name));
+    const required = [...request, ...installed.filter((r) => !requestedNames.has(r.name)).map((r) => r.name)];
+    const envs = validEnvs(NAMES, [...objective.reduced.values()].flat(), required);
     let got: PackageRecord[];
     try {
-      got = solve({ specs: request, index, channelPriority: priority }).records;
+      got = solve({
+        specs: request,
+        index,
+        channelPriority: priority,
+        ...(withInstalled ? { installed, updateModifier: "update_specs" as const } : {}),
+      }).records;
     } catch {
       if (envs.length) {
         odd.taipanUnsat++;
@@ -100,8 +128,8 @@ fc.assert(
     solved++;
     const env = new Map(got.map((r) => [r.name, r]));
     const mine = objective.of(env);
-    if (!envs.length || !mine || !valid(env, request)) {
-      if (!valid(env, request)) odd.invalid++;
+    if (!envs.length || !mine || !valid(env, required)) {
+      if (!valid(env, required)) odd.invalid++;
       else if (!mine) odd.outsideIndex++;
       else odd.noEnv++;
       oddExamples.push({ request, taipan: got.map(label), records: recs.map(label) });
@@ -136,7 +164,7 @@ fc.assert(
   }),
   { numRuns: opt("--runs", 3000), seed: opt("--seed", 7) },
 );
-const mode = `channels ${channelCount}, priority ${priority}, builds ${builds}, noarch ${noarch}, timestamps ${timestamps}${reachable ? ", reachable index" : ""}`;
+const mode = `channels ${channelCount}, priority ${priority}, builds ${builds}, noarch ${noarch}, timestamps ${timestamps}${reachable ? ", reachable index" : ""}${withInstalled ? ", into an installed environment" : ""}`;
 console.log(
   `[${mode}] ${solved} solvable random requests; taipan worse than conda's objective on ${gaps.length} ` +
     `(${((100 * gaps.length) / Math.max(1, solved)).toFixed(1)}%); optimum not unique on ${ties}`,

@@ -209,4 +209,36 @@ describe("conda's test_solve.py cases with installed packages and pins", () => {
     }).records;
     assert.deepEqual(dists(got), ["a-2-h_0", "b-1-h_0", "c-1-h_0", "d-1-h_0", "x-1-h_0"]);
   });
+
+  it("keeps an installed record of the channel it came from when another channel has the same build", () => {
+    // conda-forge and a mirror both carry a-3-h_0: the installed one is the second channel's, and
+    // keeping "a-3-h_0" from the first would be a change (flexible priority allows either)
+    const rec = (channel: string, name: string, version: string, depends: string[] = []) =>
+      PackageRecord.fromJson(
+        { name, version, build: "h_0", build_number: 0, depends },
+        { channel, subdir: "linux-64" },
+      );
+    const all = [rec("c0", "a", "3"), rec("c1", "a", "3"), rec("c0", "x", "1", ["a"])];
+    const rank = (r: PackageRecord) => (r.channel === "c0" ? 0 : 1);
+    const idx = {
+      get: (n: string) => all.filter((r) => r.name === n).sort((p, q) => rank(p) - rank(q)),
+      channelRank: rank,
+    };
+    const installed = [rec("c1", "a", "3")];
+    for (const updateModifier of ["update_specs", "freeze_installed"] as const) {
+      const got = solve({
+        specs: ["x"],
+        index: idx,
+        virtualPackages: vp,
+        installed,
+        channelPriority: "flexible",
+        updateModifier,
+      }).records;
+      assert.deepEqual(
+        got.map((r) => `${r.channel}::${r.distName}`).sort(),
+        ["c0::x-1-h_0", "c1::a-3-h_0"],
+        updateModifier,
+      );
+    }
+  });
 });

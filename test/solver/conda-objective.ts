@@ -5,9 +5,9 @@
 // arch before noarch, timestamp (the channel after the version when priority is disabled) — and
 // walked as `generate_version_metrics` does, giving each record five step counters (c, v, b, a, t;
 // each resets the ones after it). conda then minimises sums lexicographically: c, v, b, a over the
-// requested names (no track_features here, so their levels do not arise), c, v, b, a over every
-// other name, the number of installed names no spec names (its `specm` prune), and last the
-// timestamp counters of all names. The reduced index is modelled as: strict priority keeps only
+// requested names (no track_features here, so their levels do not arise), with an installed
+// environment the number of its packages changed, c, v, b, a over every other name, the number of
+// installed names no spec names (its `specm` prune), and last the timestamp counters of all names. The reduced index is modelled as: strict priority keeps only
 // the records of the highest-priority channel that has the name; a requested name keeps only the
 // records matching every requested spec of it; then records with a dependency no kept record
 // matches are dropped, to a fixpoint. conda's other reduced-index heuristics (reachability from
@@ -23,6 +23,7 @@ export const LEVELS = [
   "req_v",
   "req_b",
   "req_a",
+  "update",
   "others_c",
   "others_v",
   "others_b",
@@ -37,6 +38,13 @@ export interface OracleOptions {
   channelRank: (r: PackageRecord) => number;
   /** Keep only what the requested specs reach through depends and constrains (conda's walk). */
   reachable?: boolean;
+  /**
+   * The environment the request is solved into, its packages kept where possible (conda's
+   * update_specs: a name-only spec with that record as target for each): the count of them changed
+   * or removed is conda's update level (eq_u, after the requested levels), and their names are
+   * named by a spec (out of the prune level).
+   */
+  installed?: Env;
 }
 
 /** conda's reduced index as modelled here (see the header): kept records by name. */
@@ -123,11 +131,14 @@ export class CondaObjective {
   private readonly metrics = new Map<PackageRecord, number[]>();
   private readonly requested: Set<string>;
 
+  private readonly installed: Env | undefined;
+
   constructor(records: PackageRecord[], request: readonly string[], o: OracleOptions) {
     this.reduced = reducedIndex(records, request, o);
     for (const group of this.reduced.values())
       for (const [r, m] of versionMetrics(group, o)) this.metrics.set(r, m);
     this.requested = new Set(request.map((s) => parseSolverSpec(s).name));
+    this.installed = o.installed;
   }
 
   /** conda's levels (LEVELS) for one environment, or undefined if it uses a record outside the index. */
@@ -137,11 +148,13 @@ export class CondaObjective {
       const m = this.metrics.get(r);
       if (!m) return undefined;
       const requested = this.requested.has(r.name);
-      const base = requested ? 0 : 4;
+      const base = requested ? 0 : 5;
       for (let i = 0; i < 4; i++) out[base + i] += m[i];
-      if (!requested) out[8]++;
-      out[9] += m[4];
+      if (!requested && !this.installed?.has(r.name)) out[9]++;
+      out[10] += m[4];
     }
+    for (const [name, r] of this.installed ?? [])
+      if (!this.requested.has(name) && env.get(name) !== r) out[4]++;
     return out;
   }
 }

@@ -182,6 +182,75 @@ describe("conda's levels with two channels, noarch builds and each channel prior
     });
 });
 
+describe("conda's levels for a request into an installed environment (update_specs)", () => {
+  // the environment taipan made for a first request, then a second request with its packages
+  // kept where possible: conda's update count comes right after the requested levels; two
+  // channels carry builds of the same name-version-build
+  const CHANNELS = ["c0", "c1"];
+  const { problemArb: twoChannelArb, specArb: anySpec } = randomChannelArbs({
+    names: NAMES,
+    maxRecords: 12,
+    buildNumbers: [0, 1],
+    channels: CHANNELS,
+  });
+  const rank = (r: PackageRecord) => CHANNELS.indexOf(r.channel ?? "");
+
+  it("no valid environment is better by conda's levels, the update count among them", () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(
+        twoChannelArb,
+        fc.array(anySpec, { minLength: 1, maxLength: 2 }),
+        ({ records, request }, first) => {
+          const recs = records.map((r) =>
+            PackageRecord.fromJson(
+              { ...r, build: `h_${r.build_number}` },
+              { channel: r.channel ?? "c0", subdir: "linux-64" },
+            ),
+          );
+          const index = {
+            get: (n: string) => recs.filter((r) => r.name === n).sort((a, b) => rank(a) - rank(b)),
+            channelRank: rank,
+          };
+          let installed: PackageRecord[];
+          let got: PackageRecord[];
+          try {
+            installed = solve({ specs: first, index, channelPriority: "flexible" }).records;
+            got = solve({
+              specs: request,
+              index,
+              channelPriority: "flexible",
+              installed,
+              updateModifier: "update_specs",
+            }).records;
+          } catch {
+            return;
+          }
+          compared++;
+          const objective = new CondaObjective(recs, request, {
+            priority: "flexible",
+            channelRank: rank,
+            installed: new Map(installed.map((r) => [r.name, r])),
+          });
+          const mine = objective.of(new Map(got.map((r) => [r.name, r])));
+          assert.ok(mine, `outside conda's reduced index: ${got.map((r) => `${r.channel}::${r.distName}`)}`);
+          const named = new Set(request.map((q) => parseSolverSpec(q).name));
+          const required = [...request, ...installed.filter((r) => !named.has(r.name)).map((r) => r.name)];
+          for (const other of validEnvs([...objective.reduced.values()].flat(), required)) {
+            const o = objective.of(other)!;
+            assert.ok(
+              compareObjectives(o, mine) >= 0,
+              `better for ${request.join(", ")} into ${installed.map((r) => `${r.channel}::${r.distName}`).join(" ")}: ${[...other.values()].map((r) => `${r.channel}::${r.distName}`).join(" ")} (${o}) than ${got.map((r) => `${r.channel}::${r.distName}`).join(" ")} (${mine})`,
+            );
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 20261128 },
+    );
+    assert.ok(compared > 200, `enough solvable cases (${compared})`);
+  });
+});
+
 describe("unsatisfiable requests on random small channels", () => {
   it("name a conflicting set of requested specs that is minimal", () => {
     const requestArb = fc.array(specArb, { minLength: 2, maxLength: 4 });

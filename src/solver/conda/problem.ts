@@ -121,22 +121,37 @@ export class CondaProblem {
       list = this.opts.index.get(name);
       const extra = this.extraByName.get(name) ?? [];
       if (extra.length) {
-        const byDist = new Map(list.map((r) => [r.distName, r]));
+        const twinOf = channelTwins(list);
         // An installed record that the channels still have is represented by the channel's record;
         // the record to keep (update_specs) must then be that one, or keeping it has no effect.
         const favored = this.opts.favored?.get(name);
-        const same = favored ? byDist.get(favored.distName) : undefined;
+        const same = favored ? twinOf(favored) : undefined;
         if (same && same !== favored) this.opts.favored!.set(name, same);
         // Likewise the channel's copy of an installed record stays a candidate under strict priority.
+        const missing: PackageRecord[] = [];
         for (const r of extra) {
-          const twin = byDist.get(r.distName);
+          const twin = twinOf(r);
+          this.keptAs.set(r, twin ?? r);
           if (twin) this.extraSet.add(twin);
+          else missing.push(r);
         }
-        list = [...list, ...extra.filter((r) => !byDist.has(r.distName))];
+        list = [...list, ...missing];
       }
     }
     this.rawCache.set(name, list);
     return list;
+  }
+
+  /** The candidate standing for each installed record (the channel's twin, or the record itself). */
+  private readonly keptAs = new Map<PackageRecord, PackageRecord>();
+
+  /**
+   * The candidate that keeping an installed record means: the same file in the channels when they
+   * still have it (see `channelTwins`), else the installed record itself.
+   */
+  installedCandidate(r: PackageRecord): PackageRecord {
+    this.raw(r.name);
+    return this.keptAs.get(r) ?? r;
   }
 
   /** Loads a name: filters by policy, channel priority and pins, sorts, creates variables. */
@@ -523,4 +538,18 @@ function moveToFront<T extends Float64Array | Int32Array>(a: T, i: number): T {
   out[0] = a[i];
   out.set(a.subarray(0, i), 1);
   return out;
+}
+
+/**
+ * Finds the channel's record of an installed one: the same file of the same channel (by URL, or
+ * channel, subdir and file name), else the one record of that name-version-build when only one
+ * channel has it. A name-version-build alone is not enough: two channels often carry builds of the
+ * same name (conda-forge and a mirror of it), and keeping the other channel's is a change.
+ */
+function channelTwins(list: readonly PackageRecord[]): (r: PackageRecord) => PackageRecord | undefined {
+  const key = (r: PackageRecord) => r.url ?? `${r.channel ?? ""}/${r.subdir}/${r.fn}`;
+  const byKey = new Map(list.map((r) => [key(r), r]));
+  const byDist = new Map<string, PackageRecord | null>();
+  for (const r of list) byDist.set(r.distName, byDist.has(r.distName) ? null : r);
+  return (r) => byKey.get(key(r)) ?? byDist.get(r.distName) ?? undefined;
 }

@@ -74,11 +74,15 @@ function toSpec(s: string | SolverSpec, parse: (s: string) => SolverSpec): Solve
   return typeof s === "string" ? parse(s) : s;
 }
 
-/** Matches exactly one record (freeze_installed). */
-function exactRecordSpec(r: PackageRecord): SolverSpec {
+/**
+ * Matches exactly the installed record (freeze_installed): its copy in the channels it came from,
+ * not a same-named build of another channel (conda's freeze spec names the channel too).
+ */
+function exactRecordSpec(r: PackageRecord, problem: CondaProblem): SolverSpec {
+  let kept: PackageRecord | undefined;
   return {
     name: r.name,
-    matches: (o) => o.name === r.name && o.version === r.version && o.build === r.build,
+    matches: (o) => o === (kept ??= problem.installedCandidate(r)),
     toString: () => `${r.name}==${r.version}=${r.build}`,
   };
 }
@@ -209,9 +213,10 @@ function prepare(
   const requested = new Set(specs.map((s) => s.name));
   const favored = new Map<string, PackageRecord>();
   const extraSpecs: SolverSpec[] = [];
+  const frozen: PackageRecord[] = [];
   for (const r of installed) {
     if (requested.has(r.name) || r.name.startsWith("__")) continue;
-    if (mode === "freeze_installed") extraSpecs.push(exactRecordSpec(r));
+    if (mode === "freeze_installed") frozen.push(r);
     else {
       extraSpecs.push(nameSpec(r.name));
       if (mode === "update_specs") favored.set(r.name, r);
@@ -254,6 +259,7 @@ function prepare(
       );
   }
   for (const s of specs) problem.request(s);
+  for (const r of frozen) problem.request(exactRecordSpec(r, problem));
   for (const s of extraSpecs) problem.request(s);
   for (const s of attempt.soft) problem.request(s);
   return { problem, favored, parse, attempt };
