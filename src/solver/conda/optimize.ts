@@ -81,6 +81,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     const before = reqAllowed.get(s.name);
     reqAllowed.set(s.name, before ? before.filter((v) => c.includes(v)) : [...c]);
   }
+  const reqAllowedSet = new Map([...reqAllowed].map(([n, vs]) => [n, new Set(vs)]));
 
   /**
    * Whether a candidate is in conda's reduced index, which ranks are counted in: allowed by the
@@ -93,10 +94,10 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
     const hit = feasibleMemo.get(v);
     if (hit !== undefined) return hit;
     const r = problem.recordOf(v);
-    const allowed = r && reqAllowed.get(r.name);
+    const allowed = r && reqAllowedSet.get(r.name);
     // (what the search has ruled out, say by a constraint, still counts: conda's pruning looks
     // only at dependencies)
-    if (allowed && !allowed.includes(v)) {
+    if (allowed && !allowed.has(v)) {
       feasibleMemo.set(v, false);
       return false;
     }

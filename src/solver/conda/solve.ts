@@ -324,8 +324,10 @@ const MINIMIZE_MAX_SPECS = 16;
  * solved on its own (installed packages, pins and history kept as they were); a spec whose removal
  * leaves the rest unsatisfiable is not part of the conflict. The explanation is then built from
  * the problem of the minimal set, so it speaks only of the specs that conflict. The tries together
- * may take about as long again as the failed solve (at least 100 ms, 1,000 conflicts each): a hard
- * refutation is not repeated sixteen times; past that the set found so far is reported.
+ * may spend about as many conflicts again as the failed solve did (at least 1,000): a hard
+ * refutation is not repeated sixteen times; past that the set found so far is reported. The limit
+ * is counted in conflicts, not time, so the same request always gets the same explanation on a
+ * busy machine too; a generous clock limit stays as a safety net.
  */
 function minimalConflict(
   req: SolveRequest,
@@ -339,11 +341,12 @@ function minimalConflict(
   if (set.length < 2 || set.length > MINIMIZE_MAX_SPECS) return { problem: failed, specs };
   let problem: CondaProblem | undefined;
   const spent = failed.sat.stats;
-  const deadline = performance.now() + Math.max(100, spent.ms);
-  const conflictBudget = Math.max(1000, spent.conflicts);
+  const deadline = performance.now() + Math.max(2000, 4 * spent.ms);
+  let conflictsLeft = Math.max(1000, spent.conflicts);
   for (let i = set.length - 1; i >= 0 && set.length > 1; i--) {
     const timeoutMs = deadline - performance.now();
-    if (timeoutMs <= 0) break;
+    if (timeoutMs <= 0 || conflictsLeft <= 0) break;
+    const conflictBudget = conflictsLeft;
     const rest = set.filter((_, k) => k !== i);
     let p: CondaProblem;
     try {
@@ -352,6 +355,7 @@ function minimalConflict(
       continue; // (cannot happen: a subset matches what the whole matched)
     }
     const r = p.solve({ conflictBudget, signal: req.signal, timeoutMs });
+    conflictsLeft -= p.sat.stats.conflicts;
     if (r === "unsat") {
       set = rest;
       problem = p;
