@@ -307,11 +307,12 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
    * search: for each such package that could be done without — every installed package depending
    * on it has a build without that dependency that is no worse on the levels above once this
    * package's own penalties are gone, or could go as well — ask for a solution without it that
-   * brings in no other unnamed package. A sum bound over every name would also catch swaps, but its
+   * brings in no other unnamed package. When some package could go at all, a small environment gets
+   * the exact count bound instead (it also catches two packages swapped for one); in a big one that
    * counter grows with the square of the environment (jupyter: 97 packages, ~10,000 counter
    * variables, 134 conflicts to prove) for a level that almost never changes anything.
    */
-  const prune = (): void => {
+  const prune = (proofBudget: number): void => {
     const named = new Set(problem.requirements.root.map((q) => q.spec.name));
     const dependsOn = (r: PackageRecord, x: string) => r.depends.some((d) => depName(d) === x);
     const memo = new Map<string, boolean>();
@@ -334,7 +335,24 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       memo.set(x, ok);
       return ok;
     };
-    for (const x of [...current.keys()]) {
+    const removals = [...current.keys()].filter(removable);
+    if (!removals.length) return;
+    // A small environment gets the exact level, a count bound over every unnamed name (a swap of
+    // two packages for one counts too); a big one the local search below, whose queries add no
+    // counter of the environment's size.
+    const unnamed: RankedGroup[] = [];
+    let installedUnnamed = 0;
+    for (const e of problem.loadedNames()) {
+      if (named.has(e.name) || e.records.length === 0) continue;
+      if (current.has(e.name)) installedUnnamed++;
+      const vars = e.records.map((_, i) => e.firstVar + i);
+      unnamed.push({ name: e.name, vars, ranks: vars.map(() => 1) });
+    }
+    if (installedUnnamed <= PRUNE_SUM_MAX) {
+      minimizeSum(unnamed, true, proofBudget);
+      return;
+    }
+    for (const x of removals) {
       if (!current.has(x) || !removable(x)) continue;
       const forbid: number[] = [];
       for (const e of problem.loadedNames()) {
@@ -350,6 +368,12 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
    * `boundBelow(value - 1, guard)` (an assumption, retired after the query) and keep each one
    * found; then `lock` the value reached for good. False when a query ran out of `queryBudget`
    * conflicts first: the level is not proved optimal.
+   *
+   * A query may load names the bound did not cover (the encoding is lazy): its model can then look
+   * better than it is. So the value is taken again over what is loaded after each query; a model no
+   * better than before is not an improvement, and the query is asked again with the new names in
+   * the bound — and after a refuted query the solver is brought back to a model at the value
+   * reached, should the last one have slipped above it.
    */
   const descend = (
     value: () => number,
@@ -359,24 +383,31 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   ): boolean => {
     let reached = value();
     let proved = reached === 0;
-    while (reached > 0 && queries < maxQueries && !opts.signal?.aborted) {
+    const ask = (bound: number) => {
       flushLocks();
       const guard = sat.newVar();
-      boundBelow(reached - 1, guard);
+      boundBelow(bound, guard);
       queries++;
       const r = sat.solve({ assumptions: [guard], conflictBudget: queryBudget, signal: opts.signal });
       // read the model before adding clauses: a new clause may undo the assignment
       if (r === "sat") snapshot();
       sat.addClause([-guard]);
+      return r;
+    };
+    while (reached > 0 && queries < maxQueries && !opts.signal?.aborted) {
+      const loaded = problem.loadedCount;
+      const r = ask(reached - 1);
       if (r !== "sat") {
         proved = r === "unsat";
         break;
       }
       const next = value();
-      if (next >= reached) break; // (cannot happen: the bound was below)
-      reached = next;
-      proved = reached === 0;
+      if (next < reached) {
+        reached = next;
+        proved = reached === 0;
+      } else if (problem.loadedCount === loaded) break; // (cannot happen: the bound was below)
     }
+    if (value() > reached) ask(reached); // (the earlier model, or one as good, satisfies it)
     lock(reached);
     return proved;
   };
@@ -389,14 +420,22 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   };
 
   /**
-   * Minimises the sum of the chosen candidates' ranks over `groups` (each query: "a solution whose
+   * Minimises the sum of the chosen candidates' ranks over the groups (each query: "a solution whose
    * sum is below the current one?"), then locks the sum reached. `lockZero: false` skips the lock
    * when the sum is already 0 and per-name locks that follow keep every name at rank 0 anyway.
    * False when the level is not proved optimal (a query ran out of `queryBudget`, or the sum is
    * too big to encode).
    */
-  const minimizeSum = (groups: RankedGroup[], lockZero: boolean, queryBudget = budget): boolean => {
+  const minimizeSum = (
+    groupsNow: RankedGroup[] | (() => RankedGroup[]),
+    lockZero: boolean,
+    queryBudget = budget,
+  ): boolean => {
+    // (a function gives the groups of what is loaded at each query: see `descend`)
+    const groupsOf = typeof groupsNow === "function" ? groupsNow : () => groupsNow;
+    let groups = groupsOf();
     const sumNow = (): number => {
+      groups = groupsOf();
       let sum = 0;
       for (const g of groups) {
         const cv = currentVar.get(g.name);
@@ -592,11 +631,11 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   proved &&= sumsFit;
   for (const level of ["channel", "version", "build", "arch"] as const)
     proved &&= minimizeSum(
-      others().map((g) => g[level]),
+      () => others().map((g) => g[level]),
       true,
       proofBudget,
     );
-  if (proved) prune();
+  if (proved) prune(proofBudget);
   // Ties the sums leave go to request order, then to the order the search met the packages
   // (conda would report several solutions there); above MAX_SUM_NAMES these passes alone decide.
   for (const n of requested) maximizeVersion(n);
@@ -689,6 +728,9 @@ function maxRank(g: RankedGroup): number {
   for (const r of g.ranks) if (r > m) m = r;
   return m;
 }
+
+/** Up to this many installed packages no spec names, prune is an exact count bound. */
+const PRUNE_SUM_MAX = 30;
 
 /** Environments up to this many packages get conda's summed "other packages" objective. */
 const MAX_SUM_NAMES = 500;

@@ -278,6 +278,11 @@ export class CondaProblem {
     return this.rankOf(r);
   }
 
+  /** How many names have been loaded so far (grows as the search reaches new names). */
+  get loadedCount(): number {
+    return this.names.size;
+  }
+
   /** Whether `name` has been loaded (has variables) yet. */
   isLoaded(name: string): boolean {
     return this.names.has(name);
