@@ -111,7 +111,9 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
         feasibleMemo.set(v, false);
         return false;
       }
-      if (!problem.isLoaded(s.name)) continue;
+      // (a name not loaded yet is loaded now while the environment is small enough for the
+      // summed levels; in a big one it counts as having a candidate)
+      if (!problem.isLoaded(s.name) && problem.loadedCount > MAX_SUM_NAMES) continue;
       let any = false;
       for (const u of problem.candidates(s))
         if (feasible(u)) {
@@ -326,10 +328,13 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
         if (r.name === x || !dependsOn(r, x)) continue;
         const e = problem.entry(r.name);
         const rv = currentVar.get(r.name)!;
-        const alternative = e.records.some(
-          (o, i) =>
-            !dependsOn(o, x) && noWorseWithout(x, r.name, rv, e.firstVar + i) && feasible(e.firstVar + i),
-        );
+        // (an alternative the search has ruled out for good, say a build with a tracked feature
+        // the feature level banned, cannot help)
+        const alternative = e.records.some((o, i) => {
+          const u = e.firstVar + i;
+          if (sat.levelOf(u) === 0 && sat.value(u) === -1) return false;
+          return !dependsOn(o, x) && noWorseWithout(x, r.name, rv, u) && feasible(u);
+        });
         ok = alternative || removable(r.name);
       }
       memo.set(x, ok);
@@ -630,11 +635,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // to the build sum that way).
   proved &&= sumsFit;
   for (const level of ["channel", "version", "build", "arch"] as const)
-    proved &&= minimizeSum(
-      () => others().map((g) => g[level]),
-      true,
-      proofBudget,
-    );
+    proved &&= minimizeSum(() => others().map((g) => g[level]), true, proofBudget);
   if (proved) prune(proofBudget);
   // Ties the sums leave go to request order, then to the order the search met the packages
   // (conda would report several solutions there); above MAX_SUM_NAMES these passes alone decide.
