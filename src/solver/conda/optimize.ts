@@ -354,7 +354,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       unnamed.push({ name: e.name, vars, ranks: vars.map(() => 1) });
     }
     if (installedUnnamed <= PRUNE_SUM_MAX) {
-      minimizeSum(unnamed, true, proofBudget);
+      minimizeSum(unnamed, proofBudget);
       return;
     }
     for (const x of removals) {
@@ -426,16 +426,12 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
 
   /**
    * Minimises the sum of the chosen candidates' ranks over the groups (each query: "a solution whose
-   * sum is below the current one?"), then locks the sum reached. `lockZero: false` skips the lock
-   * when the sum is already 0 and per-name locks that follow keep every name at rank 0 anyway.
+   * sum is below the current one?"), then locks the sum reached (at 0 too: the next level's query
+   * would otherwise trade it away).
    * False when the level is not proved optimal (a query ran out of `queryBudget`, or the sum is
    * too big to encode).
    */
-  const minimizeSum = (
-    groupsNow: RankedGroup[] | (() => RankedGroup[]),
-    lockZero: boolean,
-    queryBudget = budget,
-  ): boolean => {
+  const minimizeSum = (groupsNow: RankedGroup[] | (() => RankedGroup[]), queryBudget = budget): boolean => {
     // (a function gives the groups of what is loaded at each query: see `descend`)
     const groupsOf = typeof groupsNow === "function" ? groupsNow : () => groupsNow;
     let groups = groupsOf();
@@ -450,7 +446,6 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
       return sum;
     };
     const sum = sumNow();
-    if (sum === 0 && !lockZero) return true;
     if (encodingSize(groups, sum) > MAX_SUM_ENCODING) return false;
     return descend(
       sumNow,
@@ -529,14 +524,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // over the requested specs, so a better version of one may be worth a worse version of another.
   // Each sum is minimised and locked here; ties are settled in request order at the end (after
   // the other packages' sums, which conda ranks before anything that would break them).
-  minimizeSum(
-    reqGroups.map((g) => g.channel),
-    true,
-  );
-  minimizeSum(
-    reqGroups.map((g) => g.version),
-    true,
-  );
+  minimizeSum(reqGroups.map((g) => g.channel));
+  minimizeSum(reqGroups.map((g) => g.version));
 
   // 2. fewer tracked features: try to do without each active one
   const active = () => new Set([...current.values()].flatMap((r) => r.track_features));
@@ -576,14 +565,8 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // 4. build numbers of the requested packages (conda's eq_req_b: a sum of each chosen build's
   // steps below the highest build of its channel and version), then arch builds over noarch ones
   // of the same build number (eq_req_a)
-  minimizeSum(
-    reqGroups.map((g) => g.build),
-    true,
-  );
-  minimizeSum(
-    reqGroups.map((g) => g.arch),
-    true,
-  );
+  minimizeSum(reqGroups.map((g) => g.build));
+  minimizeSum(reqGroups.map((g) => g.arch));
 
   // Proving a level optimal can take far more search than the whole solve did (index4's build sum
   // over the other packages: 120 conflicts, where everything before had needed 8), so each query
@@ -635,7 +618,7 @@ export function improveSolution(problem: CondaProblem, opts: ImproveOptions): Pa
   // to the build sum that way).
   proved &&= sumsFit;
   for (const level of ["channel", "version", "build", "arch"] as const)
-    proved &&= minimizeSum(() => others().map((g) => g[level]), true, proofBudget);
+    proved &&= minimizeSum(() => others().map((g) => g[level]), proofBudget);
   if (proved) prune(proofBudget);
   // Ties the sums leave go to request order, then to the order the search met the packages
   // (conda would report several solutions there); above MAX_SUM_NAMES these passes alone decide.
