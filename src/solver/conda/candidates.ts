@@ -189,7 +189,7 @@ export class CandidateSorter {
  * Version rank of each record among `records` (aligned with it), 0 for the highest, and the number
  * of distinct version strings. Equal versions spelt differently (`1.0` / `1.0.0`) share a rank.
  */
-export function versionRanks(records: PackageRecord[]): { ranks: Int32Array; distinct: number } {
+export function versionRanks(records: readonly PackageRecord[]): { ranks: Int32Array; distinct: number } {
   // One parsed version per distinct string (of its first record), compared through an index sort;
   // each record keeps the index of its string, so no per-record Map lookup is needed afterwards.
   const first = new Map<string, number>();

@@ -32,7 +32,7 @@ export function condaMetrics(
   priority: ChannelPriority,
 ): NameMetrics {
   const n = records.length;
-  const vr = versionRanks(records as PackageRecord[]).ranks;
+  const vr = versionRanks(records).ranks;
   // The key packed into two numbers per record (channel, version, build number and noarch-ness in
   // 45 bits; the timestamp apart), compared through an index sort: arrays of keys and a loop per
   // comparison were most of the cost in a fresh process.
