@@ -16,7 +16,7 @@ import { ChannelServer } from "../../src/server/serve/channel-server.js";
 import { AuditChainError } from "../../src/server/serve/errors.js";
 import { loadServerConfig } from "../../src/server/serve/server-config.js";
 import { createToken } from "../../src/server/serve/token-store.js";
-import { makeRoot, tempDir } from "./serve-support.js";
+import { auditEntry, makeRoot, tempDir } from "./serve-support.js";
 
 let work: string;
 before(async () => {
@@ -26,15 +26,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const entry = (i: number) => ({
-  time: new Date(0).toISOString(),
-  client: "127.0.0.1",
-  token_id: null,
-  method: "GET",
-  path: `/c/noarch/f${i}`,
-  status: 200,
-  bytes: i,
-});
+const entry = auditEntry;
 
 const lines = async (file: string) => (await readFile(file, "utf8")).trimEnd().split("\n");
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");

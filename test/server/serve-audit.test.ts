@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { after, before, it } from "node:test";
 import { AuditLog, auditFile, GENESIS, verifyAuditLog } from "../../src/server/serve/audit-log.js";
 import { AuditChainError } from "../../src/server/serve/errors.js";
-import { tempDir } from "./serve-support.js";
+import { auditEntry, tempDir } from "./serve-support.js";
 
 let dir: string;
 before(async () => {
@@ -13,15 +13,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const entry = (i: number) => ({
-  time: new Date(0).toISOString(),
-  client: "127.0.0.1",
-  token_id: null,
-  method: "GET",
-  path: `/c/noarch/f${i}`,
-  status: 200,
-  bytes: i,
-});
+const entry = auditEntry;
 
 it("concurrent appends form one linear chain, continued across reopen of a log larger than the tail window", async () => {
   const log = await AuditLog.open(dir);

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ChannelServer } from "../../src/server/serve/channel-server.js";
 import { ServerListenError } from "../../src/server/serve/errors.js";
 import { createToken, hashToken, revokeToken } from "../../src/server/serve/token-store.js";
 import { loadServerConfig } from "../../src/server/serve/server-config.js";
-import { makeRoot, tempDir } from "./serve-support.js";
+import { makeRoot, rawRequest, tempDir } from "./serve-support.js";
 
 let work: string;
 let root: string;
@@ -53,22 +52,8 @@ after(async () => {
   await server.close();
   await rm(work, { recursive: true, force: true });
 });
-
-/** A raw request: fetch() would normalise `..` and `%2e%2e` away before sending. */
-function raw(path: string, headers: Record<string, string> = {}, method = "GET") {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((ok, fail) => {
-    const u = new URL(url);
-    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    });
-    req.on("error", fail);
-    req.end();
-  });
-}
+const raw = (path: string, headers: Record<string, string> = {}, method = "GET") =>
+  rawRequest(url, path, headers, method);
 
 describe("GET/HEAD of channel files", () => {
   it("serves repodata with a strong ETag, short max-age and JSON type; 304 on If-None-Match", async () => {

@@ -1,6 +1,7 @@
 // Shared set-up for the channel server tests: a ROOT with channels made by packPackage and indexed,
 // and a ChannelServer on 127.0.0.1 with a random port.
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PackRecipe } from "../../src/package/pack/recipe.js";
@@ -39,3 +40,35 @@ export async function makeRoot(work: string): Promise<string> {
   }
   return root;
 }
+
+/** A raw HTTP request to `base`: fetch() would normalise `..` and `%2e%2e` away before sending. */
+export function rawRequest(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((ok, fail) => {
+    const u = new URL(base);
+    const req = request({ host: u.hostname, port: u.port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on("error", fail);
+    req.end();
+  });
+}
+
+/** An audit-log entry for a GET of file `i` (the bytes field numbers the entry). */
+export const auditEntry = (i: number) => ({
+  time: new Date(0).toISOString(),
+  client: "127.0.0.1",
+  token_id: null,
+  method: "GET",
+  path: `/c/noarch/f${i}`,
+  status: 200,
+  bytes: i,
+});
